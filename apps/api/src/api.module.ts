@@ -1,0 +1,24 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { LoggerModule } from 'nestjs-pino';
+import { AppConfig } from '@orderflow/config/app-config';
+import { ConfigModule } from '@orderflow/config/config.module';
+import { ApiKeyGuard } from '@orderflow/http/auth';
+import { HealthController } from '@orderflow/http/health';
+import { MetricsController } from '@orderflow/http/metrics.controller';
+import { loggerParams } from '@orderflow/http/http-app';
+import { OrdersModule } from '@orderflow/orders/orders.module';
+import { OrdersController } from './orders.controller';
+import { AdminController } from './admin.controller';
+
+@Module({})
+export class ApiModule {
+  static forConfig(config: AppConfig): DynamicModule {
+    return {
+      module: ApiModule,
+      imports: [ConfigModule.forRoot(config), LoggerModule.forRoot(loggerParams(config, 'api')), OrdersModule],
+      controllers: [OrdersController, AdminController, HealthController, MetricsController],
+      providers: [{ provide: APP_GUARD, useClass: ApiKeyGuard }],
+    };
+  }
+}

@@ -1,0 +1,51 @@
+import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
+import { ISO_4217_CODES } from './currencies';
+
+export interface FieldError {
+  /** JSON Pointer to the offending field, e.g. `/items/0/quantity`. */
+  field: string;
+  message: string;
+}
+
+export type Validation<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+ajv.addKeyword({
+  keyword: 'x-iso4217',
+  type: 'string',
+  validate: (enabled: boolean, code: string) => !enabled || ISO_4217_CODES.has(code),
+  errors: false,
+});
+
+/** Compiles a JSON Schema once and returns a validator that reports every bad field. */
+export function compileValidator<T>(schema: object): (input: unknown) => Validation<T> {
+  const validate: ValidateFunction = ajv.compile(schema);
+  return (input) => (validate(input) ? { ok: true, value: input as T } : { ok: false, errors: toFieldErrors(validate.errors) });
+}
+
+function toFieldErrors(errors: ErrorObject[] | null | undefined): FieldError[] {
+  const seen = new Set<string>();
+  const result: FieldError[] = [];
+  for (const error of errors ?? []) {
+    const field =
+      error.keyword === 'required'
+        ? `${error.instancePath}/${(error.params as { missingProperty: string }).missingProperty}`
+        : error.keyword === 'additionalProperties'
+          ? `${error.instancePath}/${(error.params as { additionalProperty: string }).additionalProperty}`
+          : error.instancePath || '/';
+    const message =
+      error.keyword === 'x-iso4217'
+        ? 'must be an ISO 4217 currency code'
+        : error.keyword === 'additionalProperties'
+          ? 'is not allowed'
+          : error.keyword === 'required'
+            ? 'is required'
+            : (error.message ?? 'is invalid');
+    const key = `${field} ${message}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      result.push({ field, message });
+    }
+  }
+  return result;
+}

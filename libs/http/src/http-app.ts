@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import { DynamicModule, INestApplication, RequestMethod, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger, Params as PinoParams } from 'nestjs-pino';
+import type { IncomingMessage } from 'node:http';
+import { AppConfig } from '@orderflow/config/app-config';
+import { httpRequestDuration } from '@orderflow/observability/metrics';
+import { REDACTED_PATHS } from '@orderflow/observability/logger';
+import { ProblemDetailsFilter } from './problem-details.filter';
+import { problems } from './problem';
+
+export const BODY_LIMIT_BYTES = 64 * 1024;
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Reuses a sane incoming X-Request-Id so that a request can be followed across systems. */
+function requestId(req: IncomingMessage): string {
+  const header = req.headers['x-request-id'];
+  const id = typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
+  (req as IncomingMessage & { id?: string }).id = id;
+  return id;
+}
+
+/** nestjs-pino settings shared by every app: JSON logs, request id, secrets redacted. */
+export function loggerParams(config: AppConfig, app: string): PinoParams {
+  return {
+    pinoHttp: {
+      level: config.logLevel,
+      base: { app, pid: process.pid },
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      genReqId: (req) => (req as IncomingMessage & { id?: string }).id ?? randomUUID(),
+      // Health probes and scrapes would drown the log.
+      autoLogging: { ignore: (req) => /^\/(health|metrics)/.test(req.url ?? '') },
+      serializers: {
+        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+      },
+    },
+    forRoutes: [{ path: '*splat', method: RequestMethod.ALL }],
+  };
+}
+
+/** Creates a Nest app on Fastify with the project's HTTP conventions; the caller adds routes and listens. */
+export async function createHttpApp(module: Type<unknown> | DynamicModule): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, genReqId: requestId, return503OnClosing: true });
+  const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  app.useGlobalFilters(new ProblemDetailsFilter());
+  app.enableShutdownHooks();
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', async (request) => {
+    (request as unknown as { startedAt: bigint }).startedAt = process.hrtime.bigint();
+  });
+  fastify.addHook('onSend', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+  fastify.addHook('onResponse', async (request, reply) => {
+    const startedAt = (request as unknown as { startedAt?: bigint }).startedAt;
+    if (startedAt === undefined) return;
+    const route = request.routeOptions.url ?? 'unmatched';
+    httpRequestDuration.observe(
+      { method: request.method, route, status: String(reply.statusCode) },
+      Number(process.hrtime.bigint() - startedAt) / 1e9,
+    );
+  });
+  // Unknown routes answer problem+json like every other error.
+  fastify.setNotFoundHandler((request, reply) => {
+    const problem = problems.routeNotFound(`${request.method} ${request.url.split('?')[0]} is not a route`);
+    void reply.status(404).header('content-type', 'application/problem+json').send(problem.body(request.url));
+  });
+  return app;
+}
+
+export async function listen(app: INestApplication, port: number): Promise<string> {
+  await app.listen(port, '0.0.0.0');
+  return app.getUrl();
+}

@@ -1,0 +1,49 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** One registry per process; every app exposes it at GET /metrics. */
+export const metricsRegistry = new Registry();
+collectDefaultMetrics({ register: metricsRegistry });
+
+const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export const httpRequestDuration = new Histogram({
+  name: 'orderflow_http_request_duration_seconds',
+  help: 'HTTP request latency by route and status code',
+  labelNames: ['method', 'route', 'status'] as const,
+  buckets: latencyBuckets,
+  registers: [metricsRegistry],
+});
+
+export const orderProcessingDuration = new Histogram({
+  name: 'orderflow_order_processing_duration_seconds',
+  help: 'Time to process one order command (lock wait included), by operation and source',
+  labelNames: ['operation', 'source'] as const,
+  buckets: latencyBuckets,
+  registers: [metricsRegistry],
+});
+
+export const lockWaitDuration = new Histogram({
+  name: 'orderflow_lock_wait_seconds',
+  help: 'Time spent waiting for the per-customer lock',
+  buckets: latencyBuckets,
+  registers: [metricsRegistry],
+});
+
+export const orderOutcomes = new Counter({
+  name: 'orderflow_order_outcomes_total',
+  help: 'Processed order commands by resulting status and rejection reason',
+  labelNames: ['status', 'reason', 'source'] as const,
+  registers: [metricsRegistry],
+});
+
+export const staleLockCommits = new Counter({
+  name: 'orderflow_fenced_commits_total',
+  help: 'Commits refused because a newer lock holder had written (fencing)',
+  registers: [metricsRegistry],
+});
+
+export const maintenanceModeGauge = new Gauge({
+  name: 'orderflow_maintenance_mode',
+  help: '1 while the API enqueues orders instead of processing them',
+  registers: [metricsRegistry],
+});

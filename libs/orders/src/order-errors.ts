@@ -1,0 +1,56 @@
+import { LockUnavailableError } from '@orderflow/locking/customer-lock';
+
+/** Failures of order commands that callers map once: to problem+json, or to retry/DLQ. */
+export class OrderNotFoundError extends Error {
+  constructor(readonly orderId: string) {
+    super(`order ${orderId} not found`);
+    this.name = 'OrderNotFoundError';
+  }
+}
+
+export class IdempotencyConflictError extends Error {
+  constructor(readonly customerId: string, readonly clientOrderId: string) {
+    super(`order ${clientOrderId} of customer ${customerId} exists with a different payload`);
+    this.name = 'IdempotencyConflictError';
+  }
+}
+
+export class OrderNotCancellableError extends Error {
+  constructor(readonly orderId: string, readonly status: string) {
+    super(`order ${orderId} is ${status} and cannot be cancelled`);
+    this.name = 'OrderNotCancellableError';
+  }
+}
+
+/** A newer holder of the customer's lock has written: this holder's lock expired mid-work. */
+export class StaleLockError extends Error {
+  constructor(readonly customerId: string) {
+    super(`lock of customer ${customerId} was taken over; commit refused`);
+    this.name = 'StaleLockError';
+  }
+}
+
+const TRANSIENT_PG_CLASSES = ['08', '40', '53', '57', '58'];
+const TRANSIENT_NET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/**
+ * True when retrying later may succeed (a dependency is down or busy, a lock was lost);
+ * false for failures that will repeat whatever happens (bad input, a bug).
+ */
+export function isTransientError(error: unknown): boolean {
+  if (error instanceof StaleLockError || error instanceof LockUnavailableError) return true;
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') {
+    if (code.length === 5 && TRANSIENT_PG_CLASSES.includes(code.slice(0, 2))) return true;
+    if (TRANSIENT_NET_CODES.has(code)) return true;
+  }
+  const name = error.name;
+  if (name === 'MaxRetriesPerRequestError' || name === 'AbortError') return true;
+  const message = error.message;
+  return (
+    /Connection terminated|connection timeout|timeout exceeded when trying to connect|Query read timeout|Connection is closed|ECONNREFUSED|Client has encountered a connection error|the database system is (starting up|shutting down|in recovery)/i.test(
+      message,
+    ) || (error.cause !== undefined && isTransientError(error.cause))
+  );
+}

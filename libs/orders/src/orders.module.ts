@@ -1,0 +1,65 @@
+import { Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import type Redis from 'ioredis';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG } from '@orderflow/config/config.module';
+import { AppConfig } from '@orderflow/config/app-config';
+import { CustomerLock } from '@orderflow/locking/customer-lock';
+import { ApiKeyVerifier } from '@orderflow/auth/api-key-verifier';
+import { HEALTH_CHECKS, HealthCheck } from '@orderflow/observability/health-check';
+import { OrderProcessingService } from './order-processing.service';
+import { OrderQueriesService } from './order-queries.service';
+import { AccountsService } from './accounts.service';
+import { connectPrimary, createRedis, waitForRedis } from './infrastructure';
+
+export const PRIMARY_DB = Symbol('PRIMARY_DB');
+export const REDIS = Symbol('REDIS');
+
+/** Wires the order services to the primary database and Redis, and closes them on shutdown. */
+@Module({
+  providers: [
+    {
+      provide: PRIMARY_DB,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => connectPrimary(config, `orderflow-${process.env.ORDERFLOW_APP ?? 'app'}`),
+    },
+    {
+      provide: REDIS,
+      inject: [APP_CONFIG],
+      useFactory: async (config: AppConfig) => {
+        const redis = createRedis(config.redisUrl);
+        await waitForRedis(redis);
+        return redis;
+      },
+    },
+    {
+      provide: CustomerLock,
+      inject: [REDIS, APP_CONFIG],
+      useFactory: (redis: Redis, config: AppConfig) =>
+        new CustomerLock(redis, { ttlMs: config.lockTtlMs, waitTimeoutMs: config.lockWaitTimeoutMs }),
+    },
+    { provide: OrderProcessingService, inject: [PRIMARY_DB, CustomerLock], useFactory: (db: DataSource, lock: CustomerLock) => new OrderProcessingService(db, lock) },
+    { provide: OrderQueriesService, inject: [PRIMARY_DB], useFactory: (db: DataSource) => new OrderQueriesService(db) },
+    { provide: AccountsService, inject: [PRIMARY_DB], useFactory: (db: DataSource) => new AccountsService(db) },
+    { provide: ApiKeyVerifier, inject: [PRIMARY_DB], useFactory: (db: DataSource) => new ApiKeyVerifier(db) },
+    {
+      provide: HEALTH_CHECKS,
+      inject: [PRIMARY_DB, REDIS],
+      useFactory: (db: DataSource, redis: Redis): HealthCheck[] => [
+        { name: 'postgres', check: async () => void (await db.query('SELECT 1')) },
+        { name: 'redis', check: async () => void (await redis.ping()) },
+      ],
+    },
+  ],
+  exports: [PRIMARY_DB, REDIS, CustomerLock, OrderProcessingService, OrderQueriesService, AccountsService, ApiKeyVerifier, HEALTH_CHECKS],
+})
+export class OrdersModule implements OnApplicationShutdown {
+  constructor(
+    @Inject(PRIMARY_DB) private readonly db: DataSource,
+    @Inject(REDIS) private readonly redis: Redis,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.db.destroy().catch(() => undefined);
+    this.redis.disconnect();
+  }
+}

@@ -1,0 +1,31 @@
+import { DataSource } from 'typeorm';
+import { MIGRATIONS } from './migrations';
+
+export interface DataSourceOptions {
+  url: string;
+  poolSize?: number;
+  applicationName: string;
+}
+
+/**
+ * A TypeORM data source over pg. The schema is owned by migrations: `synchronize` stays off.
+ * Repositories speak SQL through it so that locking and statements stay explicit.
+ */
+export function createDataSource(options: DataSourceOptions): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url: options.url,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'schema_migrations',
+    synchronize: false,
+    logging: false,
+    extra: {
+      max: options.poolSize ?? 10,
+      application_name: options.applicationName,
+      connectionTimeoutMillis: 5000,
+      // A query stuck on a dead server must fail so that the caller can retry or enqueue.
+      query_timeout: 15000,
+      keepAlive: true,
+    },
+  });
+}

@@ -1,0 +1,48 @@
+import { EntityManager } from 'typeorm';
+import { queryRows } from './sql';
+
+/** SQL for stock records. Stock rows are shared across customers, so they are always locked in SKU order. */
+export class InventoryRepository {
+  /** Row-locks the stock records of these SKUs in sorted order (no deadlocks) and returns what is available. */
+  async lockStock(manager: EntityManager, skus: readonly string[]): Promise<Map<string, number>> {
+    if (skus.length === 0) return new Map();
+    const rows = await queryRows<{ sku: string; available: number }>(
+      manager,
+      `SELECT sku, available FROM inventory WHERE sku = ANY($1::varchar[]) ORDER BY sku FOR UPDATE`,
+      [[...skus].sort()],
+    );
+    return new Map(rows.map((row) => [row.sku, row.available]));
+  }
+
+  /** Adds (positive) or takes (negative) quantities; the CHECK keeps stock from going negative. */
+  async adjust(manager: EntityManager, deltas: ReadonlyMap<string, number>): Promise<void> {
+    if (deltas.size === 0) return;
+    const skus = [...deltas.keys()].sort();
+    await queryRows(
+      manager,
+      `UPDATE inventory SET available = available + d.delta, updated_at = now()
+       FROM unnest($1::varchar[], $2::int[]) AS d(sku, delta) WHERE inventory.sku = d.sku`,
+      [skus, skus.map((sku) => deltas.get(sku))],
+    );
+  }
+
+  async put(manager: EntityManager, sku: string, available: number): Promise<{ sku: string; available: number; created: boolean }> {
+    const rows = await queryRows<{ sku: string; available: number; created: boolean }>(
+      manager,
+      `INSERT INTO inventory (sku, available) VALUES ($1, $2)
+       ON CONFLICT (sku) DO UPDATE SET available = EXCLUDED.available, updated_at = now()
+       RETURNING sku, available, (xmax = 0) AS created`,
+      [sku, available],
+    );
+    return rows[0];
+  }
+
+  async find(manager: EntityManager, sku: string): Promise<{ sku: string; available: number; updatedAt: string } | null> {
+    const rows = await queryRows<{ sku: string; available: number; updated_at: Date }>(
+      manager,
+      `SELECT sku, available, updated_at FROM inventory WHERE sku = $1`,
+      [sku],
+    );
+    return rows.length ? { sku: rows[0].sku, available: rows[0].available, updatedAt: rows[0].updated_at.toISOString() } : null;
+  }
+}

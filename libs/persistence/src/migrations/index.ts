@@ -1,0 +1,4 @@
+import { InitialSchema1764000000000 } from './1764000000000-initial-schema';
+
+/** Every migration, oldest first; `npm run migrate` applies the pending ones. */
+export const MIGRATIONS = [InitialSchema1764000000000];

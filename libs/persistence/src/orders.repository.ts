@@ -1,0 +1,139 @@
+import { EntityManager } from 'typeorm';
+import { LineItem, Order, OrderSource, OrderStatus, RejectionReason } from '@orderflow/domain/order';
+import { queryRows, toNumber } from './sql';
+
+export interface StoredOrder extends Order {
+  requestHash: string;
+}
+
+export interface NewOrderRow {
+  id: string;
+  customerId: string;
+  clientOrderId: string;
+  orderNumber: number;
+  status: OrderStatus;
+  rejectionReason: RejectionReason | null;
+  currency: string;
+  totalCents: number;
+  items: readonly LineItem[];
+  shippingAddress: Record<string, unknown> | null;
+  metadata: Record<string, unknown> | null;
+  source: OrderSource;
+  requestHash: string;
+  createdAt: Date;
+}
+
+interface OrderRecord {
+  id: string;
+  customer_id: string;
+  client_order_id: string;
+  order_number: number;
+  status: OrderStatus;
+  rejection_reason: RejectionReason | null;
+  currency: string;
+  total_cents: string;
+  shipping_address: Record<string, unknown> | null;
+  metadata: Record<string, unknown> | null;
+  source: OrderSource;
+  request_hash: string;
+  created_at: Date;
+  updated_at: Date;
+  items: LineItem[] | null;
+}
+
+const SELECT_ORDER = `
+  SELECT o.*, (
+    SELECT json_agg(json_build_object('sku', i.sku, 'quantity', i.quantity, 'unitPriceCents', i.unit_price_cents)
+                    ORDER BY i.line_no)
+    FROM order_items i WHERE i.order_id = o.id
+  ) AS items
+  FROM orders o`;
+
+function toOrder(row: OrderRecord): StoredOrder {
+  return {
+    id: row.id,
+    customerId: row.customer_id,
+    clientOrderId: row.client_order_id,
+    orderNumber: row.order_number,
+    status: row.status,
+    rejectionReason: row.rejection_reason,
+    currency: row.currency,
+    totalCents: toNumber(row.total_cents),
+    items: row.items ?? [],
+    shippingAddress: row.shipping_address,
+    metadata: row.metadata,
+    source: row.source,
+    requestHash: row.request_hash,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+/** SQL for orders and their line items. */
+export class OrdersRepository {
+  async findById(manager: EntityManager, id: string, forUpdate = false): Promise<StoredOrder | null> {
+    const rows = await queryRows<OrderRecord>(
+      manager,
+      `${SELECT_ORDER} WHERE o.id = $1${forUpdate ? ' FOR UPDATE OF o' : ''}`,
+      [id],
+    );
+    return rows.length ? toOrder(rows[0]) : null;
+  }
+
+  async findByClientOrderId(manager: EntityManager, customerId: string, clientOrderId: string): Promise<StoredOrder | null> {
+    const rows = await queryRows<OrderRecord>(manager, `${SELECT_ORDER} WHERE o.customer_id = $1 AND o.client_order_id = $2`, [
+      customerId,
+      clientOrderId,
+    ]);
+    return rows.length ? toOrder(rows[0]) : null;
+  }
+
+  /** One page of a customer's orders by orderNumber, after the cursor. */
+  async listByCustomer(manager: EntityManager, customerId: string, afterOrderNumber: number, limit: number): Promise<StoredOrder[]> {
+    const rows = await queryRows<OrderRecord>(
+      manager,
+      `${SELECT_ORDER} WHERE o.customer_id = $1 AND o.order_number > $2 ORDER BY o.order_number LIMIT $3`,
+      [customerId, afterOrderNumber, limit],
+    );
+    return rows.map(toOrder);
+  }
+
+  /** Inserts the order and its items in one statement (one round trip on the hot path). */
+  async insert(manager: EntityManager, order: NewOrderRow): Promise<void> {
+    await queryRows(
+      manager,
+      `WITH new_order AS (
+         INSERT INTO orders (id, customer_id, client_order_id, order_number, status, rejection_reason, currency,
+                             total_cents, shipping_address, metadata, source, request_hash, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $17, $17)
+         RETURNING id)
+       INSERT INTO order_items (order_id, line_no, sku, quantity, unit_price_cents)
+       SELECT new_order.id, item.line_no, item.sku, item.quantity, item.unit_price_cents
+       FROM new_order, unnest($13::smallint[], $14::varchar[], $15::int[], $16::bigint[])
+         AS item(line_no, sku, quantity, unit_price_cents)`,
+      [
+        order.id,
+        order.customerId,
+        order.clientOrderId,
+        order.orderNumber,
+        order.status,
+        order.rejectionReason,
+        order.currency,
+        order.totalCents,
+        order.shippingAddress === null ? null : JSON.stringify(order.shippingAddress),
+        order.metadata === null ? null : JSON.stringify(order.metadata),
+        order.source,
+        order.requestHash,
+        order.items.map((_, index) => index + 1),
+        order.items.map((item) => item.sku),
+        order.items.map((item) => item.quantity),
+        order.items.map((item) => item.unitPriceCents),
+        order.createdAt,
+      ],
+    );
+  }
+
+  async markCancelled(manager: EntityManager, id: string, at: Date): Promise<void> {
+    await queryRows(manager, `UPDATE orders SET status = 'CANCELLED', updated_at = $2 WHERE id = $1`, [id, at]);
+  }
+}
