@@ -8,7 +8,9 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/libs', '<rootDir>/apps', '<rootDir>/test', '<rootDir>/bin'],
   testMatch: ['**/*.spec.ts'],
-  transform: { '^.+\\.ts$': ['@swc/jest'] },
+  transform: { '^.+\\.[tj]s$': ['@swc/jest'] },
+  // ESM-only packages that Node 20 can require() natively but Jest cannot: compile them to CommonJS.
+  transformIgnorePatterns: ['/node_modules/(?!(content-disposition|glob|minimatch|path-scurry|lru-cache|minipass|jackspeak|@isaacs)/)'],
   moduleNameMapper: Object.fromEntries(libs.map((lib) => [`^@orderflow/${lib}/(.*)$`, `<rootDir>/libs/${lib}/src/$1`])),
   testTimeout: 120000,
   // Two cores: the services under test need one.

@@ -183,7 +183,10 @@ describe('local stack started by a process that gets SIGKILLed', () => {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     try {
-      const [line] = (await once(child.stdout!, 'data')) as [Buffer];
+      const [line] = (await Promise.race([
+        once(child.stdout!, 'data'),
+        once(child, 'exit').then(([code]) => Promise.reject(new Error(`fixture exited with code ${code}`))),
+      ])) as [Buffer];
       const { ports } = JSON.parse(line.toString()) as { ports: number[] };
       for (const port of ports) expect(await accepts(port)).toBe(true);
 

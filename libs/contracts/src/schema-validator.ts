@@ -41,9 +41,9 @@ function toFieldErrors(errors: ErrorObject[] | null | undefined): FieldError[] {
           : error.keyword === 'required'
             ? 'is required'
             : (error.message ?? 'is invalid');
-    const key = `${field} ${message}`;
-    if (!seen.has(key)) {
-      seen.add(key);
+    // One message per field: the first broken rule is the useful one.
+    if (!seen.has(field)) {
+      seen.add(field);
       result.push({ field, message });
     }
   }

@@ -48,7 +48,7 @@ max_wal_senders = 5
 hot_standby = on
 hot_standby_feedback = on
 # the replica must reconnect on its own within a second of a primary restart
-wal_receiver_retry_interval = 1s
+wal_retrieve_retry_interval = 1s
 `;
 
 async function query<T>(connectionString: string, sql: string, params: unknown[] = []): Promise<T[]> {

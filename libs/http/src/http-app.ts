@@ -8,7 +8,6 @@ import { AppConfig } from '@orderflow/config/app-config';
 import { httpRequestDuration } from '@orderflow/observability/metrics';
 import { REDACTED_PATHS } from '@orderflow/observability/logger';
 import { ProblemDetailsFilter } from './problem-details.filter';
-import { problems } from './problem';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -47,6 +46,8 @@ export async function createHttpApp(module: Type<unknown> | DynamicModule): Prom
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.enableShutdownHooks();
   const fastify = app.getHttpAdapter().getInstance();
+  // JSON only: any other body type is answered 415 instead of reaching validation as a string.
+  fastify.removeContentTypeParser('text/plain');
   fastify.addHook('onRequest', async (request) => {
     (request as unknown as { startedAt: bigint }).startedAt = process.hrtime.bigint();
   });
@@ -61,11 +62,6 @@ export async function createHttpApp(module: Type<unknown> | DynamicModule): Prom
       { method: request.method, route, status: String(reply.statusCode) },
       Number(process.hrtime.bigint() - startedAt) / 1e9,
     );
-  });
-  // Unknown routes answer problem+json like every other error.
-  fastify.setNotFoundHandler((request, reply) => {
-    const problem = problems.routeNotFound(`${request.method} ${request.url.split('?')[0]} is not a route`);
-    void reply.status(404).header('content-type', 'application/problem+json').send(problem.body(request.url));
   });
   return app;
 }

@@ -48,6 +48,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       if (status === 404) return problems.routeNotFound(`${request.method} ${request.url.split('?')[0]} is not a route`);
       if (status === 405) return problems.methodNotAllowed(error.message);
       if (status === 413) return problems.payloadTooLarge(BODY_LIMIT);
+      if (status === 415) return problems.unsupportedMediaType('Send the body as application/json');
       if (status === 400) return problems.malformedJson(error.message);
       return new HttpProblem(status, `http-${status}`, error.message);
     }

@@ -1,0 +1,6 @@
+import { loadConfig } from '@orderflow/config/app-config';
+import { runApp } from '@orderflow/http/run-app';
+import { createReportingApp } from './reporting-app';
+
+/** The reporting service: `npm run start:reporting`. Needs only DATABASE_REPLICA_URL. */
+void runApp('reporting', () => loadConfig(['DATABASE_REPLICA_URL', 'PORT']), createReportingApp);

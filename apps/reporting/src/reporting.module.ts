@@ -1,0 +1,48 @@
+import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { LoggerModule } from 'nestjs-pino';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '@orderflow/config/app-config';
+import { APP_CONFIG, ConfigModule } from '@orderflow/config/config.module';
+import { ApiKeyGuard } from '@orderflow/http/auth';
+import { HealthController } from '@orderflow/http/health';
+import { MetricsController } from '@orderflow/http/metrics.controller';
+import { loggerParams } from '@orderflow/http/http-app';
+import { ApiKeyVerifier } from '@orderflow/auth/api-key-verifier';
+import { HEALTH_CHECKS, HealthCheck } from '@orderflow/observability/health-check';
+import { createDataSource } from '@orderflow/persistence/data-source';
+
+export const REPLICA_DB = Symbol('REPLICA_DB');
+
+/** The reporting service: reads the streaming replica only, never the primary. */
+@Module({})
+export class ReportingModule implements OnApplicationShutdown {
+  constructor(@Inject(REPLICA_DB) private readonly replica: DataSource) {}
+
+  static forConfig(config: AppConfig): DynamicModule {
+    return {
+      module: ReportingModule,
+      imports: [ConfigModule.forRoot(config), LoggerModule.forRoot(loggerParams(config, 'reporting'))],
+      controllers: [HealthController, MetricsController],
+      providers: [
+        {
+          provide: REPLICA_DB,
+          inject: [APP_CONFIG],
+          useFactory: (c: AppConfig) =>
+            createDataSource({ url: c.databaseReplicaUrl, poolSize: c.databasePoolSize, applicationName: 'orderflow-reporting' }).initialize(),
+        },
+        { provide: ApiKeyVerifier, inject: [REPLICA_DB], useFactory: (db: DataSource) => new ApiKeyVerifier(db) },
+        {
+          provide: HEALTH_CHECKS,
+          inject: [REPLICA_DB],
+          useFactory: (db: DataSource): HealthCheck[] => [{ name: 'replica', check: async () => void (await db.query('SELECT 1')) }],
+        },
+        { provide: APP_GUARD, useClass: ApiKeyGuard },
+      ],
+    };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.replica.destroy().catch(() => undefined);
+  }
+}

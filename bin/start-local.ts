@@ -1,0 +1,151 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, openSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createApiKey } from '@orderflow/auth/api-key-admin';
+import { SCOPES } from '@orderflow/auth/api-key';
+import { redactUrl } from '@orderflow/config/app-config';
+import { startPostgresPair } from '@orderflow/devstack/postgres-cluster';
+import { startRedis } from '@orderflow/devstack/redis-server';
+import { startSqsEmulator } from '@orderflow/devstack/sqs-emulator';
+import { ensureBucket, ensureQueues } from '@orderflow/devstack/queues';
+import { installCleanupHandlers } from '@orderflow/devstack/local-stack';
+import { createDataSource } from '@orderflow/persistence/data-source';
+import { runMigrations } from '@orderflow/persistence/migrate';
+
+/**
+ * `npm start`: the whole system on one machine. Every service whose URL is not configured is
+ * started here (PostgreSQL primary + streaming replica, Redis, the SQS/S3 emulator); then the
+ * schema is migrated, a development API key created, and one API, worker and reporting
+ * instance started. Ctrl-C stops everything this started.
+ */
+const APPS = [
+  { name: 'api', script: 'dist/apps/api/src/main.js', offset: 0 },
+  { name: 'worker', script: 'dist/apps/worker/src/main.js', offset: 1 },
+  { name: 'reporting', script: 'dist/apps/reporting/src/main.js', offset: 2 },
+] as const;
+
+async function main() {
+  const root = resolve(process.env.ORDERFLOW_HOME ?? '.orderflow');
+  const logDir = join(root, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const stops: Array<() => Promise<void>> = [];
+  const children: ChildProcess[] = [];
+  const stopAll = async () => {
+    await Promise.all(children.map(stopChild));
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  };
+  installCleanupHandlers(stopAll);
+
+  const env: Record<string, string> = {};
+  const log = (line: string) => process.stdout.write(`${line}\n`);
+  const region = process.env.AWS_REGION ?? 'us-east-1';
+
+  if (process.env.DATABASE_URL && process.env.DATABASE_REPLICA_URL) {
+    env.DATABASE_URL = process.env.DATABASE_URL;
+    env.DATABASE_REPLICA_URL = process.env.DATABASE_REPLICA_URL;
+  } else {
+    log('starting PostgreSQL primary and streaming replica...');
+    const postgres = await startPostgresPair({ rootDir: join(root, 'postgres') });
+    stops.push(() => postgres.stop());
+    env.DATABASE_URL = postgres.primaryUrl;
+    env.DATABASE_REPLICA_URL = postgres.replicaUrl;
+  }
+  if (process.env.REDIS_URL) env.REDIS_URL = process.env.REDIS_URL;
+  else {
+    log('starting Redis...');
+    const redis = await startRedis({ logDir });
+    stops.push(() => redis.stop());
+    env.REDIS_URL = redis.url;
+  }
+  if (process.env.SQS_ENDPOINT || process.env.ORDERS_QUEUE_URL) {
+    for (const name of ['SQS_ENDPOINT', 'S3_ENDPOINT', 'ORDERS_QUEUE_URL', 'ORDERS_DLQ_URL', 'ORDER_EVENTS_QUEUE_URL', 'REPORTS_BUCKET']) {
+      if (process.env[name]) env[name] = process.env[name]!;
+    }
+  } else {
+    log('starting the SQS/S3 emulator (fauxqs)...');
+    const sqs = await startSqsEmulator({ logDir });
+    stops.push(() => sqs.stop());
+    const queues = await ensureQueues({ endpoint: sqs.endpoint, region });
+    await ensureBucket({ endpoint: sqs.endpoint, region, bucket: 'orderflow-reports' });
+    Object.assign(env, {
+      SQS_ENDPOINT: sqs.endpoint,
+      S3_ENDPOINT: sqs.endpoint,
+      ORDERS_QUEUE_URL: queues.ordersQueueUrl,
+      ORDERS_DLQ_URL: queues.ordersDlqUrl,
+      ORDER_EVENTS_QUEUE_URL: queues.orderEventsQueueUrl,
+      REPORTS_BUCKET: 'orderflow-reports',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+    });
+  }
+  env.AWS_REGION = region;
+
+  log('migrating the schema...');
+  await runMigrations(env.DATABASE_URL);
+  const db = await createDataSource({ url: env.DATABASE_URL, poolSize: 1, applicationName: 'orderflow-start' }).initialize();
+  const { key } = await createApiKey(db, 'local development', [...SCOPES]);
+  await db.destroy();
+
+  const basePort = Number(process.env.PORT ?? 3000);
+  const urls: Record<string, string> = {};
+  for (const app of APPS) {
+    const port = basePort + app.offset;
+    const out = openSync(join(logDir, `${app.name}.log`), 'a');
+    const child = spawn(process.execPath, [app.script], {
+      env: { ...process.env, ...env, PORT: String(port) },
+      stdio: ['ignore', out, out],
+    });
+    children.push(child);
+    child.on('exit', (code, signal) => {
+      if (!shuttingDown) log(`${app.name} exited (${signal ?? code}); see ${join(logDir, `${app.name}.log`)}`);
+    });
+    urls[app.name] = `http://127.0.0.1:${port}`;
+  }
+  await Promise.all(APPS.map((app) => waitReady(app.name, urls[app.name], join(logDir, `${app.name}.log`))));
+
+  log(`
+Orderflow is running.
+  API         ${urls.api}        (docs ${urls.api}/docs, OpenAPI ${urls.api}/openapi.json)
+  worker      ${urls.worker}     (health and metrics)
+  reporting   ${urls.reporting}
+  PostgreSQL  ${redactUrl(env.DATABASE_URL)} (replica ${redactUrl(env.DATABASE_REPLICA_URL)})
+  Redis       ${redactUrl(env.REDIS_URL)}
+  SQS/S3      ${env.SQS_ENDPOINT ?? 'AWS'}  orders queue ${env.ORDERS_QUEUE_URL}
+  logs        ${logDir}/*.log
+Press Ctrl-C to stop everything.
+
+Development API key (all scopes):
+${key}`);
+}
+
+let shuttingDown = false;
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  shuttingDown = true;
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 35_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function waitReady(name: string, url: string, logFile: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(`${url}/health/ready`);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(250);
+  }
+  throw new Error(`${name} did not become ready within 60 s; see ${logFile}`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`npm start failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.kill(process.pid, 'SIGTERM');
+});

@@ -1,0 +1,79 @@
+import { randomUUID } from 'node:crypto';
+import Redis from 'ioredis';
+import { startTestStack, TestStack } from '../support/test-stack';
+import { CustomerLock } from '@orderflow/locking/customer-lock';
+import { OrderProcessingService } from '@orderflow/orders/order-processing.service';
+import { StaleLockError } from '@orderflow/orders/order-errors';
+
+describe('fencing of the per-customer lock', () => {
+  let stack: TestStack;
+  let redis: Redis;
+  let lock: CustomerLock;
+  let service: OrderProcessingService;
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    redis = new Redis(stack.env.REDIS_URL);
+    lock = new CustomerLock(redis, { ttlMs: 2000, waitTimeoutMs: 5000 });
+    service = new OrderProcessingService(stack.db, lock);
+  });
+
+  afterAll(async () => {
+    redis?.disconnect();
+    await stack?.stop();
+  });
+
+  const order = (customerId: string) => ({
+    customerId,
+    clientOrderId: randomUUID(),
+    currency: 'EUR',
+    items: [{ sku: 'F-1', quantity: 1, unitPriceCents: 100 }],
+  });
+  const noAbort = new AbortController().signal;
+
+  it('a lock holder paused past its lock expiry cannot commit after another holder took over', async () => {
+    const customerId = `fence-${randomUUID().slice(0, 8)}`;
+    // Holder A takes the lock and then stalls (nothing extends its lock, as in a long GC or SIGSTOP).
+    const paused = await lock.acquireUnextended(customerId, 2000);
+    await new Promise((resolve) => setTimeout(resolve, 2300));
+
+    // Holder B gets the expired lock and commits an order.
+    const b = await service.placeOrder(order(customerId), { source: 'http' });
+    expect(b.order.orderNumber).toBe(1);
+
+    // A wakes up and tries to commit with its old token: refused, nothing written.
+    await expect(service.placeUnderLease(order(customerId), { source: 'http' }, { fenceToken: paused.fenceToken, signal: noAbort })).rejects.toBeInstanceOf(
+      StaleLockError,
+    );
+    await paused.release();
+    const rows = await stack.db.query(`SELECT order_number FROM orders WHERE customer_id = $1`, [customerId]);
+    expect(rows).toEqual([{ order_number: 1 }]);
+  });
+
+  it('tokens only grow, so the current holder commits and a Redis restart does not fence out everyone', async () => {
+    const customerId = `fence-${randomUUID().slice(0, 8)}`;
+    const first = await lock.acquireUnextended(customerId, 5000);
+    await service.placeUnderLease(order(customerId), { source: 'http' }, { fenceToken: first.fenceToken, signal: noAbort });
+    await first.release();
+
+    await stack.redis.restart();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const afterRestart = await lock.acquireUnextended(customerId, 5000);
+    expect(BigInt(afterRestart.fenceToken)).toBeGreaterThan(BigInt(first.fenceToken));
+    const placed = await service.placeUnderLease(order(customerId), { source: 'http' }, { fenceToken: afterRestart.fenceToken, signal: noAbort });
+    expect(placed.order.orderNumber).toBe(2);
+    await afterRestart.release();
+  });
+
+  it('a holder whose lock was lost mid-work (aborted lease) does not commit', async () => {
+    const customerId = `fence-${randomUUID().slice(0, 8)}`;
+    const lease = await lock.acquireUnextended(customerId, 5000);
+    const lost = new AbortController();
+    lost.abort();
+    await expect(service.placeUnderLease(order(customerId), { source: 'http' }, { fenceToken: lease.fenceToken, signal: lost.signal })).rejects.toBeInstanceOf(
+      StaleLockError,
+    );
+    await lease.release();
+    expect(await stack.db.query(`SELECT 1 FROM orders WHERE customer_id = $1`, [customerId])).toEqual([]);
+  });
+});
