@@ -14,6 +14,8 @@ export interface TestStack extends LocalStack {
   /** A direct connection to the primary, for arranging data and checking invariants. */
   db: DataSource;
   createKey(scopes: string[]): Promise<string>;
+  /** A directory of this stack's own, for logs of processes a test starts. */
+  rootDir: string;
 }
 
 /**
@@ -22,7 +24,8 @@ export interface TestStack extends LocalStack {
  * never share state and may restart services.
  */
 export async function startTestStack(): Promise<TestStack> {
-  const stack = await startLocalStack({ rootDir: mkdtempSync(join(tmpdir(), 'orderflow-test-')) });
+  const rootDir = mkdtempSync(join(tmpdir(), 'orderflow-test-'));
+  const stack = await startLocalStack({ rootDir });
   try {
     await runMigrations(stack.env.DATABASE_URL);
     const db = await createDataSource({ url: stack.env.DATABASE_URL, poolSize: 4, applicationName: 'orderflow-test' }).initialize();
@@ -30,6 +33,7 @@ export async function startTestStack(): Promise<TestStack> {
       loadConfig([], { ...stack.env, PORT: '0', LOG_LEVEL: 'warn', ...overrides });
     return {
       ...stack,
+      rootDir,
       db,
       config,
       createKey: async (scopes) => (await createApiKey(db, `test-${scopes.join('+')}`, scopes)).key,

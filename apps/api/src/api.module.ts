@@ -1,24 +1,63 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Inject, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import type Redis from 'ioredis';
 import { LoggerModule } from 'nestjs-pino';
 import { AppConfig } from '@orderflow/config/app-config';
-import { ConfigModule } from '@orderflow/config/config.module';
+import { APP_CONFIG, ConfigModule } from '@orderflow/config/config.module';
 import { ApiKeyGuard } from '@orderflow/http/auth';
 import { HealthController } from '@orderflow/http/health';
 import { MetricsController } from '@orderflow/http/metrics.controller';
 import { loggerParams } from '@orderflow/http/http-app';
-import { OrdersModule } from '@orderflow/orders/orders.module';
+import { HEALTH_CHECKS, HealthCheck } from '@orderflow/observability/health-check';
+import { CORE_HEALTH_CHECKS, OrdersModule, REDIS } from '@orderflow/orders/orders.module';
+import { MaintenanceSwitch } from '@orderflow/orders/maintenance-switch';
+import { OrderIntakeService } from '@orderflow/orders/order-intake.service';
+import { OrderProcessingService } from '@orderflow/orders/order-processing.service';
+import { ORDER_QUEUE, OrderQueue } from '@orderflow/orders/order-queue.port';
+import { MessagingModule } from '@orderflow/messaging/messaging.module';
 import { OrdersController } from './orders.controller';
 import { AdminController } from './admin.controller';
+import { MaintenanceController } from './maintenance.controller';
 
 @Module({})
-export class ApiModule {
+export class ApiModule implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(@Inject(MaintenanceSwitch) private readonly maintenance: MaintenanceSwitch) {}
+
   static forConfig(config: AppConfig): DynamicModule {
     return {
       module: ApiModule,
-      imports: [ConfigModule.forRoot(config), LoggerModule.forRoot(loggerParams(config, 'api')), OrdersModule],
-      controllers: [OrdersController, AdminController, HealthController, MetricsController],
-      providers: [{ provide: APP_GUARD, useClass: ApiKeyGuard }],
+      imports: [ConfigModule.forRoot(config), LoggerModule.forRoot(loggerParams(config, 'api')), OrdersModule, MessagingModule],
+      controllers: [OrdersController, AdminController, MaintenanceController, HealthController, MetricsController],
+      providers: [
+        { provide: APP_GUARD, useClass: ApiKeyGuard },
+        {
+          provide: MaintenanceSwitch,
+          inject: [REDIS, APP_CONFIG],
+          useFactory: (redis: Redis, c: AppConfig) => new MaintenanceSwitch(redis, c.maintenanceMode),
+        },
+        {
+          provide: OrderIntakeService,
+          inject: [OrderProcessingService, ORDER_QUEUE, MaintenanceSwitch],
+          useFactory: (processing: OrderProcessingService, queue: OrderQueue | null, maintenance: MaintenanceSwitch) =>
+            new OrderIntakeService(processing, queue, maintenance),
+        },
+        {
+          // Ready means able to take orders: processing (PostgreSQL, Redis) is checked, and the
+          // queue is reported so that operators see whether the fallback path is available.
+          provide: HEALTH_CHECKS,
+          inject: [CORE_HEALTH_CHECKS, ORDER_QUEUE],
+          useFactory: (core: HealthCheck[], queue: OrderQueue | null): HealthCheck[] =>
+            queue ? [...core, { name: 'ordersQueue', check: () => queue.ping() }] : core,
+        },
+      ],
     };
+  }
+
+  onApplicationBootstrap(): void {
+    this.maintenance.start();
+  }
+
+  onApplicationShutdown(): void {
+    this.maintenance.stop();
   }
 }

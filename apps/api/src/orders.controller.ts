@@ -1,9 +1,10 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { validatePlaceOrder } from '@orderflow/contracts/order-requests';
 import { RequireScope } from '@orderflow/http/auth';
 import { problems } from '@orderflow/http/problem';
 import { OrderProcessingService } from '@orderflow/orders/order-processing.service';
+import { OrderIntakeService } from '@orderflow/orders/order-intake.service';
 import { OrderQueriesService } from '@orderflow/orders/order-queries.service';
 import { validId, parsePageQuery } from './request-params';
 
@@ -12,17 +13,32 @@ import { validId, parsePageQuery } from './request-params';
 export class OrdersController {
   constructor(
     private readonly processing: OrderProcessingService,
+    private readonly intake: OrderIntakeService,
     private readonly queries: OrderQueriesService,
   ) {}
 
   @Post('orders')
   @RequireScope('orders:write')
-  async place(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
+  async place(
+    @Body() body: unknown,
+    @Headers() headers: Record<string, string | undefined>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     const validation = validatePlaceOrder(body);
     if (!validation.ok) throw problems.validation(validation.errors);
-    const { order, created } = await this.processing.placeOrder(validation.value, { source: 'http' });
-    void reply.status(created ? 201 : 200).header('location', `/v1/orders/${order.id}`);
-    return order;
+    const command = validation.value;
+    const result = await this.intake.submit(command, {
+      preferAsync: /(^|[,;\s])respond-async([,;\s]|$)/i.test(headers['prefer'] ?? ''),
+      correlationId: headers['x-correlation-id'] ?? reply.request.id,
+      traceparent: headers['traceparent'],
+    });
+    if (result.kind === 'accepted') {
+      const location = `/v1/customers/${encodeURIComponent(command.customerId)}/orders/${encodeURIComponent(command.clientOrderId)}`;
+      void reply.status(202).header('location', location).header('preference-applied', 'respond-async');
+      return { status: 'ACCEPTED', reason: result.reason, customerId: command.customerId, clientOrderId: command.clientOrderId, location };
+    }
+    void reply.status(result.created ? 201 : 200).header('location', `/v1/orders/${result.order.id}`);
+    return result.order;
   }
 
   @Get('orders/:id')

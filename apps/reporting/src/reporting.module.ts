@@ -11,10 +11,17 @@ import { loggerParams } from '@orderflow/http/http-app';
 import { ApiKeyVerifier } from '@orderflow/auth/api-key-verifier';
 import { HEALTH_CHECKS, HealthCheck } from '@orderflow/observability/health-check';
 import { createDataSource } from '@orderflow/persistence/data-source';
+import { ReplicaStatusRepository, assertLagWithin } from '@orderflow/reporting/replica-status';
+import { ReportsService } from '@orderflow/reporting/reports.service';
+import { ReportsController } from './reports.controller';
 
 export const REPLICA_DB = Symbol('REPLICA_DB');
 
-/** The reporting service: reads the streaming replica only, never the primary. */
+/**
+ * The reporting service: reads the streaming replica only, never the primary. Its configuration
+ * has no primary URL at all; in production DATABASE_REPLICA_URL names the SELECT-only role
+ * orderflow_reporting (docs/reporting.md).
+ */
 @Module({})
 export class ReportingModule implements OnApplicationShutdown {
   constructor(@Inject(REPLICA_DB) private readonly replica: DataSource) {}
@@ -23,7 +30,7 @@ export class ReportingModule implements OnApplicationShutdown {
     return {
       module: ReportingModule,
       imports: [ConfigModule.forRoot(config), LoggerModule.forRoot(loggerParams(config, 'reporting'))],
-      controllers: [HealthController, MetricsController],
+      controllers: [ReportsController, HealthController, MetricsController],
       providers: [
         {
           provide: REPLICA_DB,
@@ -32,10 +39,15 @@ export class ReportingModule implements OnApplicationShutdown {
             createDataSource({ url: c.databaseReplicaUrl, poolSize: c.databasePoolSize, applicationName: 'orderflow-reporting' }).initialize(),
         },
         { provide: ApiKeyVerifier, inject: [REPLICA_DB], useFactory: (db: DataSource) => new ApiKeyVerifier(db) },
+        { provide: ReportsService, inject: [REPLICA_DB], useFactory: (db: DataSource) => new ReportsService(db) },
         {
           provide: HEALTH_CHECKS,
-          inject: [REPLICA_DB],
-          useFactory: (db: DataSource): HealthCheck[] => [{ name: 'replica', check: async () => void (await db.query('SELECT 1')) }],
+          inject: [REPLICA_DB, APP_CONFIG],
+          useFactory: (db: DataSource, c: AppConfig): HealthCheck[] => {
+            const status = new ReplicaStatusRepository();
+            // Not ready when the replica lags more than the bound: a balancer then stops sending reports here.
+            return [{ name: 'replica', check: async () => assertLagWithin(await status.read(db.manager), c.reporting.maxReplicaLagSeconds) }];
+          },
         },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
       ],

@@ -1,9 +1,13 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppConfig } from '@orderflow/config/app-config';
 import { createHttpApp } from '@orderflow/http/http-app';
+import { SqsTransport } from '@orderflow/messaging/sqs.transport';
 import { WorkerModule } from './worker.module';
 
-/** Builds the worker app without listening. */
+/** Builds the worker (HTTP for health and metrics + the SQS transport), consuming once started. */
 export async function createWorkerApp(config: AppConfig): Promise<NestFastifyApplication> {
-  return createHttpApp(WorkerModule.forConfig(config));
+  const app = await createHttpApp(WorkerModule.forConfig(config));
+  app.connectMicroservice({ strategy: app.get(SqsTransport) }, { inheritAppConfig: false });
+  await app.startAllMicroservices();
+  return app;
 }

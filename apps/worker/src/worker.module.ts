@@ -1,23 +1,85 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Inject, Module, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { LoggerModule } from 'nestjs-pino';
+import { DataSource } from 'typeorm';
 import { AppConfig } from '@orderflow/config/app-config';
-import { ConfigModule } from '@orderflow/config/config.module';
+import { APP_CONFIG, ConfigModule } from '@orderflow/config/config.module';
 import { ApiKeyGuard } from '@orderflow/http/auth';
 import { HealthController } from '@orderflow/http/health';
 import { MetricsController } from '@orderflow/http/metrics.controller';
 import { loggerParams } from '@orderflow/http/http-app';
-import { OrdersModule } from '@orderflow/orders/orders.module';
+import { HEALTH_CHECKS, HealthCheck } from '@orderflow/observability/health-check';
+import { CORE_HEALTH_CHECKS, OrdersModule, PRIMARY_DB } from '@orderflow/orders/orders.module';
+import { MessagingModule, SQS_CLIENT } from '@orderflow/messaging/messaging.module';
+import { SqsTransport } from '@orderflow/messaging/sqs.transport';
+import { OutboxRelay } from '@orderflow/messaging/outbox-relay';
+import { OrderMessagesController } from './order-messages.controller';
 
-/** The SQS worker: order processing plus its own health and metrics endpoints on PORT. */
+/** The SQS worker: the orders queue transport, the outbox relay, health and metrics on PORT. */
 @Module({})
-export class WorkerModule {
+export class WorkerModule implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  constructor(
+    @Inject(SqsTransport) private readonly transport: SqsTransport,
+    @Inject(OutboxRelay) private readonly relay: OutboxRelay,
+  ) {}
+
   static forConfig(config: AppConfig): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [ConfigModule.forRoot(config), LoggerModule.forRoot(loggerParams(config, 'worker')), OrdersModule],
-      controllers: [HealthController, MetricsController],
-      providers: [{ provide: APP_GUARD, useClass: ApiKeyGuard }],
+      imports: [ConfigModule.forRoot(config), LoggerModule.forRoot(loggerParams(config, 'worker')), OrdersModule, MessagingModule],
+      controllers: [OrderMessagesController, HealthController, MetricsController],
+      providers: [
+        { provide: APP_GUARD, useClass: ApiKeyGuard },
+        {
+          provide: SqsTransport,
+          inject: [SQS_CLIENT, APP_CONFIG],
+          useFactory: (client: SQSClient, c: AppConfig) =>
+            new SqsTransport({
+              client,
+              queueUrl: c.aws.ordersQueueUrl,
+              dlqUrl: c.aws.ordersDlqUrl,
+              pollers: c.worker.pollers,
+              waitTimeSeconds: c.worker.waitTimeSeconds,
+              maxInFlight: c.worker.maxInFlight,
+              shutdownGraceMs: c.worker.shutdownGraceMs,
+            }),
+        },
+        {
+          provide: OutboxRelay,
+          inject: [PRIMARY_DB, SQS_CLIENT, APP_CONFIG],
+          useFactory: (db: DataSource, client: SQSClient, c: AppConfig) => new OutboxRelay(db, client, c.aws.orderEventsQueueUrl),
+        },
+        {
+          provide: HEALTH_CHECKS,
+          inject: [CORE_HEALTH_CHECKS, SQS_CLIENT, APP_CONFIG],
+          useFactory: (core: HealthCheck[], client: SQSClient, c: AppConfig): HealthCheck[] => [
+            ...core,
+            {
+              name: 'ordersQueue',
+              check: async () => {
+                const { Attributes } = await client.send(
+                  new GetQueueAttributesCommand({
+                    QueueUrl: c.aws.ordersQueueUrl,
+                    AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+                  }),
+                );
+                return { visible: Number(Attributes?.ApproximateNumberOfMessages ?? 0), inFlight: Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0) };
+              },
+            },
+          ],
+        },
+      ],
     };
+  }
+
+  onApplicationBootstrap(): void {
+    this.relay.start();
+  }
+
+  /** Runs before the database and Redis connections close: drain messages, then stop relaying. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.transport.drain();
+    await this.relay.stop();
   }
 }

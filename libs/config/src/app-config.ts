@@ -24,6 +24,7 @@ export interface AppConfig {
     reportsBucket: string;
   };
   reporting: { maxReplicaLagSeconds: number };
+  worker: { pollers: number; waitTimeSeconds: number; maxInFlight: number; shutdownGraceMs: number };
 }
 
 export type ConfigKey =
@@ -119,6 +120,12 @@ export function loadConfig(required: readonly ConfigKey[], env: Env = process.en
       reportsBucket: need('REPORTS_BUCKET'),
     },
     reporting: { maxReplicaLagSeconds: int('MAX_REPLICA_LAG_SECONDS', 30, 1, 86400) },
+    worker: {
+      pollers: int('SQS_POLLERS', 4, 1, 32),
+      waitTimeSeconds: int('SQS_WAIT_TIME_SECONDS', 20, 0, 20),
+      maxInFlight: int('SQS_MAX_IN_FLIGHT', 100, 10, 10000),
+      shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 20000, 0, 25000),
+    },
   };
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
     problems.push(`LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent`);

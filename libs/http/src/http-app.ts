@@ -4,6 +4,8 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger, Params as PinoParams } from 'nestjs-pino';
 import type { IncomingMessage } from 'node:http';
+import type { DestinationStream } from 'pino';
+import type { Options as PinoHttpOptions } from 'pino-http';
 import { AppConfig } from '@orderflow/config/app-config';
 import { httpRequestDuration } from '@orderflow/observability/metrics';
 import { REDACTED_PATHS } from '@orderflow/observability/logger';
@@ -20,20 +22,32 @@ function requestId(req: IncomingMessage): string {
   return id;
 }
 
-/** nestjs-pino settings shared by every app: JSON logs, request id, secrets redacted. */
-export function loggerParams(config: AppConfig, app: string): PinoParams {
-  return {
-    pinoHttp: {
-      level: config.logLevel,
-      base: { app, pid: process.pid },
-      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-      genReqId: (req) => (req as IncomingMessage & { id?: string }).id ?? randomUUID(),
-      // Health probes and scrapes would drown the log.
-      autoLogging: { ignore: (req) => /^\/(health|metrics)/.test(req.url ?? '') },
-      serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
-      },
+/**
+ * Health probes and scrapes would drown the log. The logger runs as middleware through
+ * @fastify/middie, which strips the matched route from `req.url` (it is `/` or `/?query` there),
+ * so the path is read from `originalUrl`, which middie keeps intact.
+ */
+export function isProbeRequest(req: IncomingMessage & { originalUrl?: string }): boolean {
+  return /^\/(health|metrics)(?:[/?]|$)/.test(req.originalUrl ?? req.url ?? '');
+}
+
+/**
+ * nestjs-pino settings shared by every app: JSON logs, request id, secrets redacted. Logs go to
+ * stdout unless `destination` is given (tests read the log from it).
+ */
+export function loggerParams(config: AppConfig, app: string, destination?: DestinationStream): PinoParams {
+  const options: PinoHttpOptions = {
+    level: config.logLevel,
+    base: { app, pid: process.pid },
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    genReqId: (req) => (req as IncomingMessage & { id?: string }).id ?? randomUUID(),
+    autoLogging: { ignore: isProbeRequest },
+    serializers: {
+      req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
     },
+  };
+  return {
+    pinoHttp: destination ? [options, destination] : options,
     forRoutes: [{ path: '*splat', method: RequestMethod.ALL }],
   };
 }
@@ -44,7 +58,6 @@ export async function createHttpApp(module: Type<unknown> | DynamicModule): Prom
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { bufferLogs: true });
   app.useLogger(app.get(Logger));
   app.useGlobalFilters(new ProblemDetailsFilter());
-  app.enableShutdownHooks();
   const fastify = app.getHttpAdapter().getInstance();
   // JSON only: any other body type is answered 415 instead of reaching validation as a string.
   fastify.removeContentTypeParser('text/plain');

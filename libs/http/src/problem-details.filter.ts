@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { IdempotencyConflictError, OrderNotCancellableError, OrderNotFoundError, isTransientError } from '@orderflow/orders/order-errors';
+import { IntakeUnavailableError } from '@orderflow/orders/order-intake.service';
 import { HttpProblem, problems } from './problem';
 
 const BODY_LIMIT = 64 * 1024;
@@ -29,6 +30,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (error instanceof HttpProblem) return error;
     if (error instanceof OrderNotFoundError) return problems.notFound(`Order ${error.orderId} does not exist`);
     if (error instanceof IdempotencyConflictError) return problems.idempotencyConflict(error.message);
+    if (error instanceof IntakeUnavailableError) {
+      return problems.unavailable('Orders can be neither processed nor queued right now; retry later', 5);
+    }
     if (error instanceof OrderNotCancellableError) return problems.notCancellable(error.message, error.status);
     const fastifyCode = (error as { code?: string }).code;
     switch (fastifyCode) {

@@ -47,3 +47,55 @@ export const maintenanceModeGauge = new Gauge({
   help: '1 while the API enqueues orders instead of processing them',
   registers: [metricsRegistry],
 });
+
+// --- SQS worker ---
+export const messagesReceived = new Counter({
+  name: 'orderflow_sqs_messages_received_total',
+  help: 'Messages received from the orders queue',
+  registers: [metricsRegistry],
+});
+
+export const messagesProcessed = new Counter({
+  name: 'orderflow_sqs_messages_processed_total',
+  help: 'Messages whose outcome was committed and that were deleted, by message type',
+  labelNames: ['type'] as const,
+  registers: [metricsRegistry],
+});
+
+export const messagesRetried = new Counter({
+  name: 'orderflow_sqs_messages_retried_total',
+  help: 'Messages left on the queue after a transient failure, to be retried after a backoff',
+  registers: [metricsRegistry],
+});
+
+export const messagesDeadLettered = new Counter({
+  name: 'orderflow_sqs_messages_dead_lettered_total',
+  help: 'Messages sent to the dead-letter queue at once, by reason',
+  labelNames: ['reason'] as const,
+  registers: [metricsRegistry],
+});
+
+export const messageProcessingDuration = new Histogram({
+  name: 'orderflow_sqs_message_processing_duration_seconds',
+  help: 'Time from receiving a message to its outcome (wait for earlier messages of the customer included)',
+  buckets: latencyBuckets,
+  registers: [metricsRegistry],
+});
+
+export const messagesInFlight = new Gauge({
+  name: 'orderflow_sqs_messages_in_flight',
+  help: 'Messages received and not yet deleted or released',
+  registers: [metricsRegistry],
+});
+
+export const oldestMessageAge = new Gauge({
+  name: 'orderflow_sqs_oldest_message_age_seconds',
+  help: 'Age (since it was sent) of the oldest message currently in flight in this worker',
+  registers: [metricsRegistry],
+});
+
+export const eventsPublished = new Counter({
+  name: 'orderflow_outbox_events_published_total',
+  help: 'Outcome events published from the outbox to the events queue',
+  registers: [metricsRegistry],
+});

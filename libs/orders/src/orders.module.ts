@@ -5,7 +5,7 @@ import { APP_CONFIG } from '@orderflow/config/config.module';
 import { AppConfig } from '@orderflow/config/app-config';
 import { CustomerLock } from '@orderflow/locking/customer-lock';
 import { ApiKeyVerifier } from '@orderflow/auth/api-key-verifier';
-import { HEALTH_CHECKS, HealthCheck } from '@orderflow/observability/health-check';
+import { HealthCheck } from '@orderflow/observability/health-check';
 import { OrderProcessingService } from './order-processing.service';
 import { OrderQueriesService } from './order-queries.service';
 import { AccountsService } from './accounts.service';
@@ -13,6 +13,8 @@ import { connectPrimary, createRedis, waitForRedis } from './infrastructure';
 
 export const PRIMARY_DB = Symbol('PRIMARY_DB');
 export const REDIS = Symbol('REDIS');
+/** PostgreSQL and Redis checks; each app adds its own to form HEALTH_CHECKS. */
+export const CORE_HEALTH_CHECKS = Symbol('CORE_HEALTH_CHECKS');
 
 /** Wires the order services to the primary database and Redis, and closes them on shutdown. */
 @Module({
@@ -42,7 +44,7 @@ export const REDIS = Symbol('REDIS');
     { provide: AccountsService, inject: [PRIMARY_DB], useFactory: (db: DataSource) => new AccountsService(db) },
     { provide: ApiKeyVerifier, inject: [PRIMARY_DB], useFactory: (db: DataSource) => new ApiKeyVerifier(db) },
     {
-      provide: HEALTH_CHECKS,
+      provide: CORE_HEALTH_CHECKS,
       inject: [PRIMARY_DB, REDIS],
       useFactory: (db: DataSource, redis: Redis): HealthCheck[] => [
         { name: 'postgres', check: async () => void (await db.query('SELECT 1')) },
@@ -50,7 +52,7 @@ export const REDIS = Symbol('REDIS');
       ],
     },
   ],
-  exports: [PRIMARY_DB, REDIS, CustomerLock, OrderProcessingService, OrderQueriesService, AccountsService, ApiKeyVerifier, HEALTH_CHECKS],
+  exports: [PRIMARY_DB, REDIS, CustomerLock, OrderProcessingService, OrderQueriesService, AccountsService, ApiKeyVerifier, CORE_HEALTH_CHECKS],
 })
 export class OrdersModule implements OnApplicationShutdown {
   constructor(

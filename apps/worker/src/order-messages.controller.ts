@@ -1,0 +1,50 @@
+import { ArgumentsHost, Catch, Controller, RpcExceptionFilter, UseFilters } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import { Observable, throwError } from 'rxjs';
+import { OrderProcessingService } from '@orderflow/orders/order-processing.service';
+import { IdempotencyConflictError, OrderNotCancellableError, OrderNotFoundError } from '@orderflow/orders/order-errors';
+import { PermanentMessageError, SqsMessageEnvelope } from '@orderflow/messaging/sqs.transport';
+
+/** Hands handler errors to the transport unchanged, so that it can tell retry from dead-letter. */
+@Catch()
+class RethrowFilter implements RpcExceptionFilter {
+  catch(error: unknown, _host: ArgumentsHost): Observable<never> {
+    return throwError(() => error);
+  }
+}
+
+/**
+ * Order commands from the queue, translated to the same service the REST API calls. The one
+ * place where processing errors become "never retry" (dead-letter) for the worker.
+ */
+@Controller()
+@UseFilters(RethrowFilter)
+export class OrderMessagesController {
+  constructor(private readonly processing: OrderProcessingService) {}
+
+  @MessagePattern('order.place')
+  async place(@Payload() { message, context }: SqsMessageEnvelope) {
+    if (message.type !== 'order.place') throw new PermanentMessageError('UNKNOWN_TYPE', message.type);
+    try {
+      const { order } = await this.processing.placeOrder(message.order, context);
+      return { orderId: order.id, status: order.status };
+    } catch (error) {
+      if (error instanceof IdempotencyConflictError) throw new PermanentMessageError('IDEMPOTENCY_CONFLICT', error.message);
+      throw error;
+    }
+  }
+
+  @MessagePattern('order.cancel')
+  async cancel(@Payload() { message, context }: SqsMessageEnvelope) {
+    if (message.type !== 'order.cancel') throw new PermanentMessageError('UNKNOWN_TYPE', message.type);
+    try {
+      const { order } = await this.processing.cancelOrder(message.orderId, context, message.customerId);
+      return { orderId: order.id, status: order.status };
+    } catch (error) {
+      if (error instanceof OrderNotFoundError) throw new PermanentMessageError('ORDER_NOT_FOUND', error.message);
+      // Cancelling a rejected order is an answer, not a failure: the message is done.
+      if (error instanceof OrderNotCancellableError) return { orderId: error.orderId, status: error.status };
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,413 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { PoolClient } from 'pg';
+import { PlaceOrderCommand } from '@orderflow/domain/order';
+import { AppProcess } from './app-process';
+import { cpuDelta, CpuSnapshot, snapshotCpu } from './cpu-usage';
+import { summarizeCpuProfile, ProfileSummary } from './cpu-profile-summary';
+import { HttpTarget } from './http-target';
+import { AcceptedOrder, checkInvariants, InvariantReport, VIOLATION_KEYS } from './invariant-checker';
+import { summarize } from './latency';
+import { LoopResult, runClosedLoop, runPaced } from './load-loop';
+import { sendOrders } from './order-queue-sender';
+import { waitForOrders, waitForOutboxRelay } from './order-completion';
+import { PhaseProgress } from './progress';
+import { placeOrderRaw } from './raw-order-transaction';
+import { cpuTable, markdownTable, PhaseResult, TABLE_HEADER, tableRow, TargetCheck, textTable, throughputChart } from './bench-report';
+import { seedStock } from './seeding';
+import { SystemUnderTest, startSystem } from './system-under-test';
+import { BENCH_SHAPE, OrderGenerator, skuId, WorkloadShape } from './workload';
+
+export interface BenchOptions {
+  quick: boolean;
+  /** results/ */
+  outDir: string;
+  concurrencies: number[];
+  phaseSeconds: number;
+  warmupSeconds: number;
+  sqsOrders: number;
+  sqsWorkers: number[];
+  mixedSeconds: number;
+  mixedClients: number;
+  mixedSqsRate: number;
+  /** Profile the API (and workers) during the REST phase at this concurrency. */
+  profileAt?: number;
+  skipSqs: boolean;
+  logLevel: string;
+  log: (line: string) => void;
+}
+
+export function benchOptions(argv: string[], log: (line: string) => void): BenchOptions {
+  const quick = argv.includes('--quick');
+  const flag = (name: string) => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const profile = argv.includes('--profile');
+  return {
+    quick,
+    outDir: path.resolve(flag('--out') ?? 'results'),
+    concurrencies: (flag('--clients') ?? '1,4,16,64').split(',').map(Number),
+    phaseSeconds: Number(flag('--seconds') ?? (quick ? 1.5 : 10)),
+    warmupSeconds: quick ? 1 : 3,
+    sqsOrders: Number(flag('--sqs-orders') ?? (quick ? 600 : 20_000)),
+    sqsWorkers: [1, 2],
+    mixedSeconds: quick ? 3 : 15,
+    mixedClients: 16,
+    mixedSqsRate: quick ? 150 : 500,
+    profileAt: profile ? Number(flag('--profile-clients') ?? 16) : undefined,
+    skipSqs: argv.includes('--skip-sqs'),
+    logLevel: flag('--log-level') ?? 'info',
+    log,
+  };
+}
+
+export interface BenchResult {
+  runTag: string;
+  startedAt: string;
+  machine: Record<string, unknown>;
+  options: Omit<BenchOptions, 'log'>;
+  phases: PhaseResult[];
+  rawLimit: { ordersPerSecond: number; concurrency: number };
+  targets: TargetCheck[];
+  invariantsOk: boolean;
+  finalInvariants?: InvariantReport;
+  profiles?: Array<{ file: string; summary: ProfileSummary }>;
+  files: { json: string; svg: string; markdown: string };
+}
+
+/** `npm run bench`: raw limit, REST at each concurrency, SQS drains, a mixed run; invariants after each. */
+export async function runBench(options: BenchOptions): Promise<BenchResult> {
+  const { log } = options;
+  const runTag = `b${Date.now().toString(36)}`;
+  const runDir = path.join(options.outDir, runTag);
+  mkdirSync(runDir, { recursive: true });
+  const progress = new PhaseProgress();
+  const stackRoot = mkdtempSync(path.join(os.tmpdir(), 'orderflow-bench-'));
+  const system = await startSystem({ rootDir: stackRoot, appEnv: { LOG_LEVEL: options.logLevel }, log });
+  const phases: PhaseResult[] = [];
+  const accepted: AcceptedOrder[] = [];
+  const shape: WorkloadShape = { ...BENCH_SHAPE, runTag, seed: 42 };
+  const initialStock = new Map<string, number>();
+  const profileDir = path.join(runDir, 'profiles');
+  const startedAt = new Date().toISOString();
+  let finalInvariants: InvariantReport | undefined;
+
+  const check = async (phase: PhaseResult, requirePublished = false) => {
+    const report = await checkInvariants(system.pool, { customerPrefix: `${runTag}-`, accepted, initialStock, requirePublished });
+    phase.invariants = { ok: report.ok, accepted: report.accepted, processed: report.processed, ...pick(report) };
+    if (!report.ok) log(`invariants violated after ${phase.label}:\n  ${report.examples.join('\n  ')}`);
+    finalInvariants = report;
+    return report;
+  };
+  const finish = (phase: PhaseResult) => {
+    phases.push(phase);
+    progress.stop();
+    log(textTable(TABLE_HEADER, [tableRow(phase)]).split('\n')[2]);
+  };
+
+  try {
+    log(`system: ${system.mode} services; logs in ${system.logDir}`);
+    const nodeArgs = options.profileAt !== undefined ? ['-r', path.join(__dirname, 'cpu-profiler.preload.js')] : [];
+    if (nodeArgs.length) mkdirSync(profileDir, { recursive: true });
+    const api = await system.startApp('api', 'api-1', { nodeArgs, env: { BENCH_CPU_PROFILE_DIR: profileDir } });
+    const target = new HttpTarget(api.url, system.apiKey, 128);
+    for (let i = 0; i < shape.skus; i++) initialStock.set(skuId(runTag, i), 1_000_000_000);
+    await seedStock(target, initialStock);
+
+    log(`\n${textTable(TABLE_HEADER, []).split('\n').slice(0, 2).join('\n')}`);
+
+    // (1) The raw limit: the same transaction on plain pg, at each concurrency.
+    for (const concurrency of options.concurrencies) {
+      const generator = new OrderGenerator(shape, 'r', `raw${concurrency}`);
+      const clients: PoolClient[] = await Promise.all(Array.from({ length: concurrency }, () => system.pool.connect()));
+      const result = await measured(system, options, `raw limit`, concurrency, (onProgress) =>
+        runClosedLoop({
+          concurrency,
+          durationMs: options.phaseSeconds * 1000,
+          onProgress,
+          op: async (index) => {
+            const command = generator.next();
+            await placeOrderRaw(clients[index % concurrency], command);
+            accepted.push({ customerId: command.customerId, clientOrderId: command.clientOrderId, channel: 'raw' });
+          },
+        }),
+      , progress);
+      clients.forEach((client) => client.release());
+      const phase = loopPhase(`raw-${concurrency}`, 'raw', 'raw limit (pg)', concurrency, result);
+      await check(phase);
+      finish(phase);
+    }
+    // Closed-loop clients pick their next order from one generator, so index order is irrelevant there.
+
+    const rawBest = phases.filter((p) => p.kind === 'raw').reduce((best, p) => (p.ordersPerSecond > best.ordersPerSecond ? p : best));
+    for (const phase of phases) phase.ratioToRawLimit = phase.ordersPerSecond / rawBest.ordersPerSecond;
+
+    // (2) REST at each concurrency, after a warm-up (JIT, pools, caches).
+    const restOrder = (generator: OrderGenerator, http: HttpTarget) => async () => {
+      const command = generator.next();
+      const answer = await http.request('POST', '/v1/orders', command);
+      if (answer.status !== 201 && answer.status !== 200) return `http-${answer.status}`;
+      accepted.push({ customerId: command.customerId, clientOrderId: command.clientOrderId, channel: 'rest' });
+    };
+    {
+      const generator = new OrderGenerator(shape, 'c', 'warm');
+      await runClosedLoop({ concurrency: 16, durationMs: options.warmupSeconds * 1000, op: restOrder(generator, target) });
+    }
+    for (const concurrency of options.concurrencies) {
+      const generator = new OrderGenerator(shape, 'c', `rest${concurrency}`);
+      const http = new HttpTarget(api.url, system.apiKey, concurrency);
+      const profiling = options.profileAt === concurrency;
+      if (profiling) api.signal('SIGUSR2');
+      const result = await measured(system, options, 'REST', concurrency, (onProgress) =>
+        runClosedLoop({ concurrency, durationMs: options.phaseSeconds * 1000, onProgress, op: restOrder(generator, http) }),
+      progress);
+      if (profiling) api.signal('SIGUSR2');
+      http.close();
+      const phase = loopPhase(`rest-${concurrency}`, 'rest', 'REST', concurrency, result);
+      phase.ratioToRawLimit = phase.ordersPerSecond / rawBest.ordersPerSecond;
+      await check(phase);
+      finish(phase);
+    }
+
+    // (3) SQS: N orders sent in batches; time until all are committed, by 1 and by 2 workers.
+    let workers: AppProcess[] = [];
+    if (options.skipSqs || !system.sqs || !system.env.ORDERS_QUEUE_URL) {
+      log(options.skipSqs ? 'SQS phases skipped (--skip-sqs)' : 'SQS phases skipped: no ORDERS_QUEUE_URL');
+    } else {
+      for (const count of options.sqsWorkers) {
+        await Promise.all(workers.map((worker) => worker.stop()));
+        workers = [];
+        for (let i = 1; i <= count; i++) workers.push(await system.startApp('worker', `worker-${count}w-${i}`));
+        // The outcome events of the orders so far wait in the outbox for a worker to relay them:
+        // let that backlog drain first, so that it does not count against the SQS path.
+        const left = await waitForOutboxRelay(system.pool, `${runTag}-`);
+        if (left > 0) log(`warning: ${left} outcome events still unrelayed before the SQS phase`);
+        const phase = await sqsPhase(system, options, progress, shape, `sqs${count}w`, options.sqsOrders, undefined, accepted);
+        phase.workers = count;
+        phase.label = 'SQS drain';
+        phase.ratioToRawLimit = phase.ordersPerSecond / rawBest.ordersPerSecond;
+        await check(phase);
+        finish(phase);
+      }
+
+      // (4) Both paths at once: REST clients in a closed loop while a storefront feeds the queue at a steady rate.
+      if (workers.length === 0) for (let i = 1; i <= 2; i++) workers.push(await system.startApp('worker', `worker-mixed-${i}`));
+      const generator = new OrderGenerator(shape, 'c', 'mixrest');
+      const http = new HttpTarget(api.url, system.apiKey, options.mixedClients);
+      const before = snapshotCpu(system.cpuRoles());
+      const sqsOrders = Math.round(options.mixedSeconds * options.mixedSqsRate);
+      const [restResult, sqsResult] = await Promise.all([
+        runClosedLoop({ concurrency: options.mixedClients, durationMs: options.mixedSeconds * 1000, op: restOrder(generator, http) }),
+        sqsPhase(system, options, progress, shape, 'mixsqs', sqsOrders, options.mixedSqsRate, accepted),
+      ]);
+      http.close();
+      const restPhase = loopPhase('mixed-rest', 'mixed-rest', 'mixed: REST', options.mixedClients, restResult);
+      restPhase.ratioToRawLimit = restPhase.ordersPerSecond / rawBest.ordersPerSecond;
+      sqsResult.id = 'mixed-sqs';
+      sqsResult.kind = 'mixed-sqs';
+      sqsResult.label = `mixed: SQS at ${options.mixedSqsRate}/s`;
+      sqsResult.workers = workers.length;
+      sqsResult.ratioToRawLimit = sqsResult.ordersPerSecond / rawBest.ordersPerSecond;
+      attachCpu(restPhase, before, snapshotCpu(system.cpuRoles()), system, restResult.ok + sqsResult.orders);
+      delete sqsResult.cpuMs;
+      delete sqsResult.cpuMsPerOrder;
+      await check(restPhase);
+      sqsResult.invariants = restPhase.invariants;
+      finish(restPhase);
+      finish(sqsResult);
+
+      const left = await waitForOutboxRelay(system.pool, `${runTag}-`);
+      log(left === 0 ? 'all outcome events relayed' : `warning: ${left} outcome events not relayed`);
+      await check(sqsResult, true);
+    }
+    target.close();
+
+    const profiles: BenchResult['profiles'] = [];
+    if (options.profileAt !== undefined && existsSync(profileDir)) {
+      await sleep(1000); // the profile is written asynchronously after the second SIGUSR2
+      for (const file of readdirSync(profileDir).filter((name) => name.endsWith('.cpuprofile'))) {
+        profiles.push({ file: path.join(profileDir, file), summary: summarizeCpuProfile(path.join(profileDir, file)) });
+      }
+    }
+
+    const result: BenchResult = {
+      runTag,
+      startedAt,
+      machine: machine(),
+      options: { ...options, log: undefined } as Omit<BenchOptions, 'log'>,
+      phases,
+      rawLimit: { ordersPerSecond: Math.round(rawBest.ordersPerSecond), concurrency: rawBest.concurrency! },
+      targets: targets(phases, rawBest.ordersPerSecond),
+      invariantsOk: phases.every((phase) => phase.invariants?.ok !== false) && finalInvariants?.ok !== false,
+      finalInvariants,
+      profiles,
+      files: { json: path.join(runDir, 'bench.json'), svg: path.join(runDir, 'bench.svg'), markdown: path.join(runDir, 'bench.md') },
+    };
+    writeOutputs(result);
+    return result;
+  } finally {
+    progress.stop();
+    await system.stop();
+  }
+}
+
+async function measured(
+  system: SystemUnderTest,
+  options: BenchOptions,
+  label: string,
+  concurrency: number,
+  run: (onProgress: (done: number) => void) => Promise<LoopResult>,
+  progress: PhaseProgress,
+): Promise<LoopResult & { cpu: { before: CpuSnapshot; after: CpuSnapshot } }> {
+  const total = Math.round(options.phaseSeconds * 10);
+  progress.start(`${label} c=${concurrency}`, total, 'x0.1s');
+  const started = performance.now();
+  const before = snapshotCpu(system.cpuRoles());
+  const result = await run((done) => {
+    const elapsed = performance.now() - started;
+    if (done % 50 === 0) progress.update(Math.min(total, Math.round(elapsed / 100)), `${Math.round((done * 1000) / elapsed)} orders/s`);
+  });
+  return { ...result, cpu: { before, after: snapshotCpu(system.cpuRoles()) } };
+}
+
+function loopPhase(id: string, kind: PhaseResult['kind'], label: string, concurrency: number, result: LoopResult & { cpu?: { before: CpuSnapshot; after: CpuSnapshot } }): PhaseResult {
+  const phase: PhaseResult = {
+    id,
+    kind,
+    label,
+    concurrency,
+    orders: result.ok,
+    errors: result.errors,
+    errorKinds: result.errorKinds,
+    seconds: result.elapsedMs / 1000,
+    ordersPerSecond: (result.ok * 1000) / result.elapsedMs,
+    latency: result.latency,
+  };
+  if (result.cpu) attachCpu(phase, result.cpu.before, result.cpu.after, undefined, result.ok);
+  return phase;
+}
+
+function attachCpu(phase: PhaseResult, before: CpuSnapshot, after: CpuSnapshot, _system: SystemUnderTest | undefined, orders: number) {
+  phase.cpuMs = cpuDelta(before, after);
+  phase.cpuMsPerOrder = Object.fromEntries(Object.entries(phase.cpuMs).map(([role, ms]) => [role, orders ? Math.round((ms / orders) * 1000) / 1000 : 0]));
+}
+
+/** Sends `count` orders to the queue (all at once, or paced) and waits until every one is committed. */
+async function sqsPhase(
+  system: SystemUnderTest,
+  options: BenchOptions,
+  progress: PhaseProgress,
+  shape: WorkloadShape,
+  name: string,
+  count: number,
+  ratePerSecond: number | undefined,
+  accepted: AcceptedOrder[],
+): Promise<PhaseResult> {
+  const generator = new OrderGenerator(shape, 'c', name);
+  const commands: PlaceOrderCommand[] = Array.from({ length: count }, () => generator.next());
+  progress.start(name, count, 'orders');
+  const before = snapshotCpu(system.cpuRoles());
+  const firstSend = Date.now();
+  const sending = sendOrders(system.sqs!, system.env.ORDERS_QUEUE_URL, commands, { lanes: 4, ratePerSecond });
+  const completion = waitForOrders(system.pool, {
+    customerPrefix: `${shape.runTag}-`,
+    clientOrderIdPrefix: `${name}-`,
+    expected: count,
+    onProgress: (processed) => progress.update(processed, `${Math.round((processed * 1000) / Math.max(1, Date.now() - firstSend))} orders/s`),
+  });
+  const sent = await sending;
+  for (const order of sent.sent) {
+    accepted.push({ customerId: order.command.customerId, clientOrderId: order.command.clientOrderId, channel: 'sqs', sendSeq: order.sendSeq });
+  }
+  const done = await completion;
+  const after = snapshotCpu(system.cpuRoles());
+  const sentAt = new Map(sent.sent.map((order) => [order.command.clientOrderId, order.sentAt]));
+  const e2e: number[] = [];
+  let lastCommit = firstSend;
+  for (const [clientOrderId, committed] of done.committedAt) {
+    const sendTime = sentAt.get(clientOrderId);
+    if (sendTime !== undefined) e2e.push(Math.max(0, committed - sendTime));
+    lastCommit = Math.max(lastCommit, committed);
+  }
+  const seconds = Math.max(0.001, (lastCommit - firstSend) / 1000);
+  const phase: PhaseResult = {
+    id: name,
+    kind: 'sqs',
+    label: name,
+    orders: done.processed,
+    errors: sent.unsent.length + (count - done.processed),
+    errorKinds: { ...sent.errorKinds, ...(done.stalled ? { stalled: count - done.processed } : {}) },
+    seconds,
+    ordersPerSecond: done.processed / seconds,
+    endToEnd: summarize(e2e),
+    note: done.stalled,
+  };
+  attachCpu(phase, before, after, system, done.processed);
+  if (done.stalled) options.log(`${name}: ${done.stalled}`);
+  return phase;
+}
+
+function targets(phases: PhaseResult[], rawBest: number): TargetCheck[] {
+  const rest = phases.filter((p) => p.kind === 'rest');
+  const bestRest = rest.reduce<PhaseResult | undefined>((best, p) => (!best || p.ordersPerSecond > best.ordersPerSecond ? p : best), undefined);
+  const rest16 = rest.find((p) => p.concurrency === 16);
+  const sqs2 = phases.find((p) => p.kind === 'sqs' && p.workers === 2);
+  const checks: TargetCheck[] = [];
+  if (bestRest) {
+    checks.push({ target: 'REST >= 1,500 orders/s at the best concurrency', measured: `${Math.round(bestRest.ordersPerSecond)}/s at ${bestRest.concurrency} clients`, met: bestRest.ordersPerSecond >= 1500 });
+    const ratio = bestRest.ordersPerSecond / rawBest;
+    checks.push({ target: 'REST >= 0.35 x the raw limit', measured: `${ratio.toFixed(2)} (raw limit ${Math.round(rawBest)} tx/s)`, met: ratio >= 0.35 });
+  }
+  if (rest16?.latency) checks.push({ target: 'REST p99 < 50 ms at 16 clients', measured: `${rest16.latency.p99Ms.toFixed(1)} ms`, met: rest16.latency.p99Ms < 50 });
+  if (sqs2) checks.push({ target: 'SQS drains >= 1,000 orders/s with 2 workers', measured: `${Math.round(sqs2.ordersPerSecond)}/s`, met: sqs2.ordersPerSecond >= 1000 });
+  return checks;
+}
+
+function machine(): Record<string, unknown> {
+  const cpus = os.cpus();
+  return {
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model,
+    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+    loadAverageAtEnd: os.loadavg().map((v) => Math.round(v * 100) / 100),
+  };
+}
+
+function pick(report: InvariantReport) {
+  return Object.fromEntries(VIOLATION_KEYS.map((name) => [name, report[name]])) as Record<(typeof VIOLATION_KEYS)[number], number>;
+}
+
+function writeOutputs(result: BenchResult): void {
+  writeFileSync(result.files.json, `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(result.files.svg, throughputChart(result.phases, `Orderflow: orders/s and p99 against concurrency (${result.machine.cpus} cores, ${result.runTag})`));
+  writeFileSync(result.files.markdown, benchMarkdown(result));
+}
+
+export function benchMarkdown(result: BenchResult): string {
+  const cpu = cpuTable(result.phases);
+  const lines = [
+    `Run ${result.runTag}, ${result.startedAt}, ${result.machine.cpus} x ${result.machine.cpuModel}, ${result.machine.memoryGiB} GiB, ${result.machine.os}, Node ${result.machine.node}.`,
+    '',
+    markdownTable(TABLE_HEADER, result.phases.map(tableRow)),
+    '',
+    `Raw limit: ${result.rawLimit.ordersPerSecond} tx/s at ${result.rawLimit.concurrency} connections.`,
+    '',
+    markdownTable(['target', 'measured', 'met'], result.targets.map((t) => [t.target, t.measured, t.met ? 'yes' : 'no'])),
+    '',
+    'CPU per order by process (µs of CPU time per committed order; "cores busy" = CPU seconds per wall second, of 2):',
+    '',
+    markdownTable(cpu.header, cpu.rows),
+  ];
+  for (const profile of result.profiles ?? []) {
+    lines.push('', `CPU profile ${path.basename(profile.file)} (${profile.summary.totalMs} ms sampled), self time by area:`, '');
+    lines.push(markdownTable(['area', 'ms', '%'], profile.summary.byArea.slice(0, 20).map((a) => [a.area, String(a.ms), a.share.toFixed(1)])));
+    lines.push('', 'Top functions by self time:', '');
+    lines.push(markdownTable(['function', 'area', 'ms', '%'], profile.summary.topFunctions.map((f) => [`\`${f.fn}\``, f.area, String(f.ms), f.share.toFixed(1)])));
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,112 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { PlaceOrderCommand } from '@orderflow/domain/order';
+import { errorKind } from './load-loop';
+
+export interface SentOrder {
+  command: PlaceOrderCommand;
+  /** Epoch ms just before the batch that carried it was sent (compared with the commit time in PostgreSQL). */
+  sentAt: number;
+  /** Position in the order SQS accepted this sender's messages: the send order that FIFO must keep per customer. */
+  sendSeq: number;
+}
+
+export interface SendReport {
+  sent: SentOrder[];
+  /** Orders that could not be sent before giving up (never accepted: not expected to be processed). */
+  unsent: PlaceOrderCommand[];
+  retries: number;
+  errorKinds: Record<string, number>;
+  elapsedMs: number;
+}
+
+export function awsClientOptions(env: { AWS_REGION?: string; SQS_ENDPOINT?: string }) {
+  return {
+    region: env.AWS_REGION ?? 'us-east-1',
+    endpoint: env.SQS_ENDPOINT,
+    credentials: env.SQS_ENDPOINT ? { accessKeyId: 'test', secretAccessKey: 'test' } : undefined,
+  };
+}
+
+/**
+ * Sends `order.place` messages the way a storefront's integration would: SendMessageBatch (10 per
+ * call), MessageGroupId = customerId, MessageDeduplicationId = clientOrderId, retrying failed
+ * entries with the same ids. Customers are split over `lanes` parallel senders, so that each
+ * customer's messages leave in one sequence.
+ */
+export async function sendOrders(
+  sqs: SQSClient,
+  queueUrl: string,
+  commands: readonly PlaceOrderCommand[],
+  opts: { lanes?: number; ratePerSecond?: number; giveUpAfterMs?: number; onSent?: (count: number) => void } = {},
+): Promise<SendReport> {
+  const lanes = Math.max(1, opts.lanes ?? 4);
+  const giveUpAfterMs = opts.giveUpAfterMs ?? 60_000;
+  const byLane: PlaceOrderCommand[][] = Array.from({ length: lanes }, () => []);
+  for (const command of commands) byLane[laneOf(command.customerId, lanes)].push(command);
+
+  const report: SendReport = { sent: [], unsent: [], retries: 0, errorKinds: {}, elapsedMs: 0 };
+  const started = performance.now();
+  let seq = 0;
+  // Pacing applies to the whole sender: batch b of all lanes together is due at b * 10 / rate.
+  let batchesStarted = 0;
+
+  const sendLane = async (pending: PlaceOrderCommand[]) => {
+    while (pending.length > 0) {
+      const batch = pending.splice(0, 10);
+      if (opts.ratePerSecond) {
+        const due = started + (batchesStarted++ * 10 * 1000) / opts.ratePerSecond;
+        const wait = due - performance.now();
+        if (wait > 0) await sleep(wait);
+      }
+      let remaining = batch;
+      const firstTry = performance.now();
+      while (remaining.length > 0) {
+        const sentAt = Date.now();
+        try {
+          const result = await sqs.send(
+            new SendMessageBatchCommand({
+              QueueUrl: queueUrl,
+              Entries: remaining.map((command, index) => ({
+                Id: String(index),
+                MessageBody: JSON.stringify({ type: 'order.place', version: 1, order: command }),
+                MessageGroupId: command.customerId,
+                MessageDeduplicationId: command.clientOrderId,
+              })),
+            }),
+          );
+          const failed = new Set((result.Failed ?? []).map((entry) => Number(entry.Id)));
+          for (const entry of result.Failed ?? []) count(report.errorKinds, entry.Code ?? 'batch-entry-failed');
+          remaining.forEach((command, index) => {
+            if (!failed.has(index)) report.sent.push({ command, sentAt, sendSeq: seq++ });
+          });
+          remaining = remaining.filter((_, index) => failed.has(index));
+        } catch (error) {
+          count(report.errorKinds, errorKind(error));
+        }
+        if (remaining.length > 0) {
+          if (performance.now() - firstTry > giveUpAfterMs) {
+            report.unsent.push(...remaining);
+            break;
+          }
+          report.retries++;
+          await sleep(200);
+        }
+      }
+      opts.onSent?.(report.sent.length);
+    }
+  };
+  await Promise.all(byLane.map(sendLane));
+  report.elapsedMs = performance.now() - started;
+  return report;
+}
+
+function laneOf(customerId: string, lanes: number): number {
+  let h = 0;
+  for (let i = 0; i < customerId.length; i++) h = (h * 31 + customerId.charCodeAt(i)) >>> 0;
+  return h % lanes;
+}
+
+function count(kinds: Record<string, number>, kind: string): void {
+  kinds[kind] = (kinds[kind] ?? 0) + 1;
+}

@@ -1,0 +1,142 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { Pool } from 'pg';
+import { createApiKey } from '@orderflow/auth/api-key-admin';
+import { SCOPES } from '@orderflow/auth/api-key';
+import { installCleanupHandlers, LocalStack, startLocalStack } from '@orderflow/devstack/local-stack';
+import { createDataSource } from '@orderflow/persistence/data-source';
+import { runMigrations } from '@orderflow/persistence/migrate';
+import { AppKind, AppProcess } from './app-process';
+import { CpuRole, pidsMatching, processEnvVar } from './cpu-usage';
+import { awsClientOptions } from './order-queue-sender';
+
+/** The variables the apps read to find their services. */
+export type ServiceEnv = Record<string, string>;
+
+export interface SystemUnderTest {
+  /** 'local': services started here (and restartable); 'attached': the ones named by the environment. */
+  mode: 'local' | 'attached';
+  env: ServiceEnv;
+  stack?: LocalStack;
+  /** The harness's own connection to the primary: raw limit, seeding, invariant checks. */
+  pool: Pool;
+  sqs?: SQSClient;
+  /** An API key with every scope. */
+  apiKey: string;
+  logDir: string;
+  apps: AppProcess[];
+  startApp(kind: AppKind, name: string, opts?: { env?: Record<string, string>; nodeArgs?: string[] }): Promise<AppProcess>;
+  cpuRoles(): CpuRole[];
+  stop(): Promise<void>;
+}
+
+const ATTACHED_VARS = [
+  'DATABASE_URL',
+  'DATABASE_REPLICA_URL',
+  'REDIS_URL',
+  'AWS_REGION',
+  'SQS_ENDPOINT',
+  'S3_ENDPOINT',
+  'ORDERS_QUEUE_URL',
+  'ORDERS_DLQ_URL',
+  'ORDER_EVENTS_QUEUE_URL',
+  'REPORTS_BUCKET',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_PROFILE',
+];
+
+/**
+ * Starts PostgreSQL (primary + replica), Redis and the SQS emulator on free ports under rootDir,
+ * or attaches to the services named by DATABASE_URL, REDIS_URL, SQS_ENDPOINT / ORDERS_QUEUE_URL...
+ * (the apps' own variables) when DATABASE_URL is set and `ownStack` is not demanded. Migrates the
+ * schema and creates an API key either way.
+ */
+export async function startSystem(opts: { rootDir: string; ownStack?: boolean; appEnv?: Record<string, string>; log?: (line: string) => void }): Promise<SystemUnderTest> {
+  const log = opts.log ?? (() => undefined);
+  const logDir = path.join(opts.rootDir, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const attach = !opts.ownStack && Boolean(process.env.DATABASE_URL);
+
+  let stack: LocalStack | undefined;
+  let env: ServiceEnv;
+  if (attach) {
+    const missing = ['REDIS_URL'].filter((name) => !process.env[name]);
+    if (missing.length) throw new Error(`DATABASE_URL is set, so the services are attached, but ${missing.join(', ')} is not`);
+    env = Object.fromEntries(ATTACHED_VARS.filter((name) => process.env[name]).map((name) => [name, process.env[name]!]));
+    log('attaching to the services named by DATABASE_URL, REDIS_URL, SQS_ENDPOINT/ORDERS_QUEUE_URL');
+  } else {
+    log('starting PostgreSQL primary + replica, Redis and the SQS emulator...');
+    stack = await startLocalStack({ rootDir: path.join(opts.rootDir, 'stack') });
+    env = { ...stack.env };
+  }
+
+  const apps: AppProcess[] = [];
+  let pool: Pool | undefined;
+  let sqs: SQSClient | undefined;
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await Promise.all(apps.map((app) => app.stop(15_000).catch(() => undefined)));
+      sqs?.destroy();
+      await pool?.end().catch(() => undefined);
+      await stack?.stop();
+    })());
+  // A local stack installs its own handlers (stop + exit); attached, only our apps need stopping.
+  if (attach) installCleanupHandlers(stop);
+
+  try {
+    await runMigrations(env.DATABASE_URL);
+    const db = await createDataSource({ url: env.DATABASE_URL, poolSize: 1, applicationName: 'orderflow-bench-setup' }).initialize();
+    const { key: apiKey } = await createApiKey(db, 'bench harness', [...SCOPES]);
+    await db.destroy();
+    pool = new Pool({ connectionString: env.DATABASE_URL, max: 70, application_name: 'orderflow-bench', connectionTimeoutMillis: 5_000 });
+    pool.on('error', () => undefined); // idle clients lose their server during a primary restart
+    if (env.ORDERS_QUEUE_URL) sqs = new SQSClient(awsClientOptions(env));
+
+    const system: SystemUnderTest = {
+      mode: attach ? 'attached' : 'local',
+      env,
+      stack,
+      pool,
+      sqs,
+      apiKey,
+      logDir,
+      apps,
+      async startApp(kind, name, appOpts = {}) {
+        const app = await AppProcess.start({ kind, name, env: { ...env, ...opts.appEnv, ...appOpts.env }, logDir, nodeArgs: appOpts.nodeArgs });
+        apps.push(app);
+        return app;
+      },
+      cpuRoles() {
+        const appPids = (kind: AppKind) => () =>
+          apps.filter((app) => app.name.startsWith(kind)).flatMap((app) => (app.pid ? [app.pid] : []));
+        const roles: CpuRole[] = [
+          { role: 'api', pids: appPids('api') },
+          { role: 'worker', pids: appPids('worker') },
+        ];
+        if (stack) {
+          const { primaryPort, replicaPort } = stack.postgres;
+          const redisPort = stack.redis.port;
+          const sqsPort = stack.sqs.port;
+          const postgres = (port: number) => (cmd: string) => /\bpostgres\b/.test(cmd) && cmd.includes(` -p ${port}`);
+          roles.push(
+            { role: 'postgres', pids: () => pidsMatching(postgres(primaryPort)) },
+            { role: 'postgres replica', pids: () => pidsMatching(postgres(replicaPort)) },
+            { role: 'redis', pids: () => pidsMatching((cmd) => cmd.includes('redis-server') && cmd.includes(`--port ${redisPort}`)) },
+            { role: 'sqs emulator', pids: () => pidsMatching((cmd, pid) => cmd.includes('fauxqs') && processEnvVar(pid, 'FAUXQS_PORT') === String(sqsPort)) },
+          );
+        }
+        return roles;
+      },
+      stop,
+    };
+    return system;
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+

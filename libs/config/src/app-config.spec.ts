@@ -1,0 +1,187 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig, redactUrl } from './app-config';
+
+const valid = {
+  PORT: '3000',
+  DATABASE_URL: 'postgres://orderflow:secret@db:5432/orderflow',
+  DATABASE_REPLICA_URL: 'postgresql://orderflow_reporting:secret@replica:5432/orderflow',
+  REDIS_URL: 'redis://cache:6379',
+};
+
+/** The problems of a configuration that must fail; fails the test if it loads. */
+function problemsOf(required: Parameters<typeof loadConfig>[0], env: Record<string, string>): string[] {
+  try {
+    loadConfig(required, env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loading the configuration', () => {
+  it('reads a valid environment and fills the documented defaults', () => {
+    const config = loadConfig(['PORT', 'DATABASE_URL', 'REDIS_URL'], valid);
+    expect(config).toMatchObject({
+      port: 3000,
+      databaseUrl: valid.DATABASE_URL,
+      redisUrl: valid.REDIS_URL,
+      databasePoolSize: 10,
+      lockTtlMs: 5000,
+      lockWaitTimeoutMs: 10000,
+      maintenanceMode: false,
+      logLevel: 'info',
+      aws: { region: 'us-east-1' },
+    });
+  });
+
+  it('names every missing required variable in one error', () => {
+    const problems = problemsOf(['PORT', 'DATABASE_URL', 'REDIS_URL', 'ORDERS_QUEUE_URL'], {});
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'PORT: is required but not set',
+        'DATABASE_URL: is required but not set',
+        'REDIS_URL: is required but not set',
+        'ORDERS_QUEUE_URL: is required but not set',
+      ]),
+    );
+    expect(problems).toHaveLength(4);
+  });
+
+  it('names every bad variable in one error, missing and malformed alike', () => {
+    let message = '';
+    try {
+      loadConfig(['PORT', 'DATABASE_URL', 'REDIS_URL'], {
+        PORT: '70000',
+        DATABASE_URL: 'mysql://db/orderflow',
+        DATABASE_POOL_SIZE: '0',
+        LOCK_TTL_MS: '1.5',
+        LOCK_WAIT_TIMEOUT_MS: 'soon',
+        MAINTENANCE_MODE: 'yes',
+        LOG_LEVEL: 'loud',
+      });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    for (const name of ['PORT', 'DATABASE_URL', 'REDIS_URL', 'DATABASE_POOL_SIZE', 'LOCK_TTL_MS', 'LOCK_WAIT_TIMEOUT_MS', 'MAINTENANCE_MODE', 'LOG_LEVEL']) {
+      expect(message).toMatch(new RegExp(`^  - ${name}: `, 'm'));
+    }
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(problemsOf(['DATABASE_URL'], { DATABASE_URL: '' })).toEqual(['DATABASE_URL: is required but not set']);
+    expect(loadConfig([], { DATABASE_POOL_SIZE: '' }).databasePoolSize).toBe(10);
+  });
+
+  it('checks only the variables an app needs to be present, but validates every one that is set', () => {
+    expect(() => loadConfig(['DATABASE_REPLICA_URL'], { DATABASE_REPLICA_URL: valid.DATABASE_REPLICA_URL })).not.toThrow();
+    expect(problemsOf(['DATABASE_REPLICA_URL'], { DATABASE_REPLICA_URL: valid.DATABASE_REPLICA_URL, REDIS_URL: 'cache:6379' })).toEqual([
+      'REDIS_URL: must be a redis or rediss URL',
+    ]);
+  });
+
+  describe('URLs', () => {
+    it('accepts postgres:// and postgresql:// for databases, redis:// and rediss:// for Redis', () => {
+      const config = loadConfig([], {
+        DATABASE_URL: 'postgresql://u@db/x',
+        DATABASE_REPLICA_URL: 'postgres://u@replica/x',
+        REDIS_URL: 'rediss://cache:6380',
+      });
+      expect(config).toMatchObject({ databaseUrl: 'postgresql://u@db/x', databaseReplicaUrl: 'postgres://u@replica/x', redisUrl: 'rediss://cache:6380' });
+    });
+
+    it('refuses another scheme or a bare host', () => {
+      expect(
+        problemsOf([], { DATABASE_URL: 'http://db/x', DATABASE_REPLICA_URL: 'replica:5432', REDIS_URL: 'postgres://cache' }),
+      ).toEqual([
+        'DATABASE_URL: must be a postgres or postgresql URL',
+        'DATABASE_REPLICA_URL: must be a postgres or postgresql URL',
+        'REDIS_URL: must be a redis or rediss URL',
+      ]);
+    });
+  });
+
+  describe('integers', () => {
+    it('accepts the bounds and refuses values beyond them, quoting what was given', () => {
+      expect(loadConfig([], { LOCK_TTL_MS: '2000', DATABASE_POOL_SIZE: '500', PORT: '0' })).toMatchObject({
+        lockTtlMs: 2000,
+        databasePoolSize: 500,
+        port: 0,
+      });
+      expect(problemsOf([], { LOCK_TTL_MS: '1999', DATABASE_POOL_SIZE: '501', PORT: '65536' })).toEqual([
+        'PORT: must be a port number, got "65536"',
+        'DATABASE_POOL_SIZE: must be an integer between 1 and 500, got "501"',
+        'LOCK_TTL_MS: must be an integer between 2000 and 600000, got "1999"',
+      ]);
+    });
+
+    it('refuses fractions and words', () => {
+      expect(problemsOf([], { PORT: '80.5', LOCK_WAIT_TIMEOUT_MS: 'ten' })).toEqual([
+        'PORT: must be a port number, got "80.5"',
+        'LOCK_WAIT_TIMEOUT_MS: must be an integer between 100 and 600000, got "ten"',
+      ]);
+    });
+  });
+
+  it('reads booleans as true/false or 1/0', () => {
+    expect(loadConfig([], { MAINTENANCE_MODE: 'true' }).maintenanceMode).toBe(true);
+    expect(loadConfig([], { MAINTENANCE_MODE: '1' }).maintenanceMode).toBe(true);
+    expect(loadConfig([], { MAINTENANCE_MODE: '0' }).maintenanceMode).toBe(false);
+    expect(problemsOf([], { MAINTENANCE_MODE: 'on' })).toEqual(['MAINTENANCE_MODE: must be true or false, got "on"']);
+  });
+
+  describe('<NAME>_FILE variables (container secrets)', () => {
+    let dir: string;
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), 'orderflow-config-'));
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('reads the value from the named file, without the trailing newline', () => {
+      const file = join(dir, 'database-url');
+      writeFileSync(file, `${valid.DATABASE_URL}\n`);
+      const portFile = join(dir, 'port');
+      writeFileSync(portFile, '8080\n');
+      const config = loadConfig(['DATABASE_URL', 'PORT'], { DATABASE_URL_FILE: file, PORT_FILE: portFile });
+      expect(config.databaseUrl).toBe(valid.DATABASE_URL);
+      expect(config.port).toBe(8080);
+    });
+
+    it('prefers the file over the plain variable', () => {
+      const file = join(dir, 'redis-url');
+      writeFileSync(file, 'redis://from-file:6379');
+      expect(loadConfig([], { REDIS_URL: 'redis://from-env:6379', REDIS_URL_FILE: file }).redisUrl).toBe('redis://from-file:6379');
+    });
+
+    it('validates what the file holds and reports a file that cannot be read', () => {
+      const file = join(dir, 'bad-url');
+      writeFileSync(file, 'mysql://db');
+      const missing = join(dir, 'no-such-file');
+      expect(problemsOf(['DATABASE_URL', 'REDIS_URL'], { DATABASE_URL_FILE: file, REDIS_URL_FILE: missing })).toEqual([
+        'DATABASE_URL: must be a postgres or postgresql URL',
+        `REDIS_URL_FILE: cannot read ${missing} (ENOENT)`,
+        'REDIS_URL: is required but not set',
+      ]);
+    });
+  });
+});
+
+describe('redactUrl', () => {
+  it('masks the password and keeps the rest for diagnosis', () => {
+    expect(redactUrl('postgres://orderflow:s3cret@db:5432/orderflow?sslmode=require')).toBe(
+      'postgres://orderflow:***@db:5432/orderflow?sslmode=require',
+    );
+    const redis = redactUrl('redis://:p%40ss@cache:6379/0');
+    expect(redis).toBe('redis://:***@cache:6379/0');
+  });
+
+  it('leaves a URL without password as it is', () => {
+    expect(redactUrl('redis://cache:6379')).toBe('redis://cache:6379');
+  });
+
+  it('never echoes a value it cannot parse, which may hold a secret', () => {
+    expect(redactUrl('postgres://orderflow:s3cret@db:99999/orderflow')).toBe('<unparseable url>');
+  });
+});

@@ -1,0 +1,147 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { PlaceOrderCommand } from '@orderflow/domain/order';
+import { freePort } from '@orderflow/devstack/free-port';
+import { startTestStack, TestStack } from '../support/test-stack';
+import { AppProcess, startAppProcess } from '../support/app-process';
+import { drainQueue, queueDepth, sendOrders, sendRaw, setVisibilityTimeout, sqsClient } from '../support/sqs-helpers';
+import { checkInvariants } from '../support/invariants';
+
+/** Waits until `done` holds, polling; fails with `what` after the timeout. */
+async function eventually(what: string, done: () => Promise<boolean>, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(200);
+  }
+}
+
+function order(customerId: string, clientOrderId: string, overrides: Partial<PlaceOrderCommand> = {}): PlaceOrderCommand {
+  return { customerId, clientOrderId, currency: 'EUR', items: [{ sku: 'W-1', quantity: 1, unitPriceCents: 250 }], ...overrides };
+}
+
+describe('SQS worker', () => {
+  let stack: TestStack;
+  let sqs: SQSClient;
+  const workers: AppProcess[] = [];
+
+  const startWorker = async (env: Record<string, string> = {}) => {
+    const worker = await startAppProcess(
+      'worker',
+      { ...stack.env, SQS_WAIT_TIME_SECONDS: '1', ...env },
+      await freePort(),
+      join(stack.rootDir, `worker-${workers.length}.log`),
+    );
+    workers.push(worker);
+    return worker;
+  };
+  const ordersOf = (customers: string[]) =>
+    stack.db.query(`SELECT customer_id, client_order_id, order_number, source FROM orders WHERE customer_id = ANY($1) ORDER BY customer_id, order_number`, [customers]);
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    sqs = sqsClient(stack.env);
+    await setVisibilityTimeout(sqs, stack.env.ORDERS_QUEUE_URL, 6);
+  });
+
+  afterAll(async () => {
+    await Promise.all(workers.map((w) => w.stop()));
+    sqs?.destroy();
+    await stack?.stop();
+  });
+
+  afterEach(async () => {
+    await Promise.all(workers.splice(0).map((w) => w.stop()));
+  });
+
+  it('processes each customer’s FIFO messages in send order across two workers and publishes one event per outcome, in order', async () => {
+    const run = randomUUID().slice(0, 6);
+    const customers = Array.from({ length: 10 }, (_, i) => `fifo-${run}-${i}`);
+    const sent = Array.from({ length: 300 }, (_, i) => order(customers[i % 10], `o-${String(i).padStart(4, '0')}`));
+    await sendOrders(sqs, stack.env.ORDERS_QUEUE_URL, sent, { correlationId: `corr-${run}` });
+    await Promise.all([startWorker(), startWorker()]);
+    await eventually('all orders processed', async () => (await ordersOf(customers)).length === sent.length);
+
+    const rows: Array<{ customer_id: string; client_order_id: string; order_number: number; source: string }> = await ordersOf(customers);
+    for (const customerId of customers) {
+      const sentOrder = sent.filter((o) => o.customerId === customerId).map((o) => o.clientOrderId);
+      const processed = rows.filter((r) => r.customer_id === customerId);
+      expect(processed.map((r) => r.client_order_id)).toEqual(sentOrder);
+      expect(processed.map((r) => r.order_number)).toEqual(sentOrder.map((_, i) => i + 1));
+    }
+    expect(new Set(rows.map((r) => r.source))).toEqual(new Set(['sqs']));
+    expect(await checkInvariants(stack.db)).toMatchObject({ numberingViolations: [], balanceViolations: [], duplicateKeys: 0 });
+
+    // Events: exactly one per outcome, in orderNumber order per customer, carrying the correlation id.
+    const events = await drainQueue(sqs, stack.env.ORDER_EVENTS_QUEUE_URL);
+    const ours = events.map((m) => JSON.parse(m.Body!)).filter((e) => customers.includes(e.order.customerId));
+    expect(ours).toHaveLength(sent.length);
+    expect(new Set(ours.map((e) => e.eventId)).size).toBe(sent.length);
+    for (const customerId of customers) {
+      const numbers = ours.filter((e) => e.order.customerId === customerId).map((e) => e.order.orderNumber);
+      expect(numbers).toEqual(numbers.map((_, i) => i + 1));
+    }
+    expect(ours.every((e) => e.type === 'order.confirmed' && e.correlationId === `corr-${run}`)).toBe(true);
+    expect(await queueDepth(sqs, stack.env.ORDERS_QUEUE_URL)).toEqual({ visible: 0, inFlight: 0 });
+  });
+
+  it('sends each kind of poison message to the DLQ with its reason after exactly one receive', async () => {
+    await startWorker();
+    const customerId = `poison-${randomUUID().slice(0, 6)}`;
+    await sendRaw(sqs, stack.env.ORDERS_QUEUE_URL, [
+      { body: '{not json', group: 'p1' },
+      { body: JSON.stringify({ type: 'order.teleport', version: 1 }), group: 'p2' },
+      { body: JSON.stringify({ type: 'order.place', version: 7, order: order(customerId, 'x') }), group: 'p3' },
+      { body: JSON.stringify({ type: 'order.place', version: 1, order: { ...order(customerId, 'y'), items: [] } }), group: 'p4' },
+      { body: JSON.stringify({ type: 'order.cancel', version: 1, customerId, orderId: randomUUID() }), group: customerId },
+    ]);
+    const dead: Awaited<ReturnType<typeof drainQueue>> = [];
+    await eventually('five dead letters', async () => {
+      dead.push(...(await drainQueue(sqs, stack.env.ORDERS_DLQ_URL, 1)));
+      return dead.length >= 5;
+    });
+    const reasons = dead.map((m) => m.MessageAttributes!.dlqReason.StringValue).sort();
+    expect(reasons).toEqual(['INVALID_JSON', 'ORDER_NOT_FOUND', 'SCHEMA_VIOLATION', 'UNKNOWN_TYPE', 'UNSUPPORTED_VERSION']);
+    for (const message of dead) {
+      expect(message.MessageAttributes!.dlqReceiveCount.StringValue).toBe('1');
+      expect(message.MessageAttributes!.dlqDetail.StringValue).toBeTruthy();
+    }
+    expect(dead.find((m) => m.MessageAttributes!.dlqReason.StringValue === 'SCHEMA_VIOLATION')!.MessageAttributes!.dlqDetail.StringValue).toContain('/order/items');
+  });
+
+  it('retries a transient failure with backoff and succeeds once the database is back', async () => {
+    const worker = await startWorker();
+    const customerId = `transient-${randomUUID().slice(0, 6)}`;
+    await stack.postgres.stopPrimary('fast');
+    try {
+      await sendOrders(sqs, stack.env.ORDERS_QUEUE_URL, [order(customerId, 'survives')]);
+      await eventually('a retry', async () => /orderflow_sqs_messages_retried_total [1-9]/.test(await (await fetch(`${worker.url}/metrics`)).text()));
+    } finally {
+      await stack.postgres.startPrimary();
+    }
+    await eventually('the order processed', async () => (await ordersOf([customerId])).length === 1, 90_000);
+    expect(await drainQueue(sqs, stack.env.ORDERS_DLQ_URL, 1)).toEqual([]);
+  });
+
+  it('keeps a customer’s order when one receive holds several of its messages (standard queue)', async () => {
+    const queue = async (name: string, attributes: Record<string, string> = {}) =>
+      (await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }))).QueueUrl!;
+    const dlqUrl = await queue(`std-dlq-${randomUUID().slice(0, 6)}`);
+    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }));
+    const queueUrl = await queue(`std-${randomUUID().slice(0, 6)}`, {
+      VisibilityTimeout: '10',
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: Attributes!.QueueArn, maxReceiveCount: 5 }),
+    });
+    const customerId = `batch-${randomUUID().slice(0, 6)}`;
+    const sent = Array.from({ length: 10 }, (_, i) => order(customerId, `b-${i}`));
+    await sendOrders(sqs, queueUrl, sent);
+    const worker = await startWorker({ ORDERS_QUEUE_URL: queueUrl, ORDERS_DLQ_URL: dlqUrl, SQS_POLLERS: '1' });
+    await eventually('all processed', async () => (await ordersOf([customerId])).length === 10);
+    const rows = await ordersOf([customerId]);
+    expect(rows.map((r: { client_order_id: string }) => r.client_order_id)).toEqual(sent.map((o) => o.clientOrderId));
+    // The ten messages arrived in one receive: the proof that a batch held several of one customer.
+    expect(await (await fetch(`${worker.url}/metrics`)).text()).toMatch(/orderflow_sqs_messages_received_total 10\b/);
+  });
+});
