@@ -12,6 +12,7 @@ import { ensureBucket, ensureQueues } from '@orderflow/devstack/queues';
 import { installCleanupHandlers } from '@orderflow/devstack/local-stack';
 import { createDataSource } from '@orderflow/persistence/data-source';
 import { runMigrations } from '@orderflow/persistence/migrate';
+import { asReportingRole } from '@orderflow/reporting/reporting-role';
 
 /**
  * `npm start`: the whole system on one machine. Every service whose URL is not configured is
@@ -49,7 +50,8 @@ async function main() {
     const postgres = await startPostgresPair({ rootDir: join(root, 'postgres') });
     stops.push(() => postgres.stop());
     env.DATABASE_URL = postgres.primaryUrl;
-    env.DATABASE_REPLICA_URL = postgres.replicaUrl;
+    // Reporting reads the replica as the SELECT-only role the migrations create (trust auth here).
+    env.DATABASE_REPLICA_URL = asReportingRole(postgres.replicaUrl);
   }
   if (process.env.REDIS_URL) env.REDIS_URL = process.env.REDIS_URL;
   else {

@@ -25,6 +25,9 @@ export interface TestStack extends LocalStack {
  */
 export async function startTestStack(): Promise<TestStack> {
   const rootDir = mkdtempSync(join(tmpdir(), 'orderflow-test-'));
+  // In-process apps get AWS credentials the way production does: from the SDK's default chain.
+  process.env.AWS_ACCESS_KEY_ID ??= 'test';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
   const stack = await startLocalStack({ rootDir });
   try {
     await runMigrations(stack.env.DATABASE_URL);

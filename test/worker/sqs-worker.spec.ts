@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { join, resolve } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { PlaceOrderCommand } from '@orderflow/domain/order';
 import { freePort } from '@orderflow/devstack/free-port';
@@ -8,15 +9,7 @@ import { startTestStack, TestStack } from '../support/test-stack';
 import { AppProcess, startAppProcess } from '../support/app-process';
 import { drainQueue, queueDepth, sendOrders, sendRaw, setVisibilityTimeout, sqsClient } from '../support/sqs-helpers';
 import { checkInvariants } from '../support/invariants';
-
-/** Waits until `done` holds, polling; fails with `what` after the timeout. */
-async function eventually(what: string, done: () => Promise<boolean>, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await done())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
+import { eventually } from '../support/eventually';
 
 function order(customerId: string, clientOrderId: string, overrides: Partial<PlaceOrderCommand> = {}): PlaceOrderCommand {
   return { customerId, clientOrderId, currency: 'EUR', items: [{ sku: 'W-1', quantity: 1, unitPriceCents: 250 }], ...overrides };
@@ -143,5 +136,28 @@ describe('SQS worker', () => {
     expect(rows.map((r: { client_order_id: string }) => r.client_order_id)).toEqual(sent.map((o) => o.clientOrderId));
     // The ten messages arrived in one receive: the proof that a batch held several of one customer.
     expect(await (await fetch(`${worker.url}/metrics`)).text()).toMatch(/orderflow_sqs_messages_received_total 10\b/);
+  });
+
+  it('lists dead letters with their reasons and redrives them to the orders queue (npm run dlq)', async () => {
+    const worker = await startWorker();
+    const customerId = `dlq-${randomUUID().slice(0, 6)}`;
+    const orderId = randomUUID();
+    const body = JSON.stringify({ type: 'order.cancel', version: 1, customerId, orderId });
+    await sendRaw(sqs, stack.env.ORDERS_QUEUE_URL, [{ body, group: customerId }]);
+    await eventually('dead-lettered', async () => /orderflow_sqs_messages_dead_lettered_total\{reason="ORDER_NOT_FOUND"\} 1/.test(await (await fetch(`${worker.url}/metrics`)).text()));
+    await worker.stop();
+
+    const dlq = (command: string) =>
+      promisify(execFile)(process.execPath, [resolve(__dirname, '../../dist/bin/dlq.js'), ...command.split(' ')], { env: { ...process.env, ...stack.env } });
+    const listed = await dlq('list');
+    expect(listed.stdout).toContain('ORDER_NOT_FOUND');
+    expect(listed.stdout).toContain(orderId);
+    expect(listed.stdout).toContain('1 message(s) in the dead-letter queue');
+    // Listing does not consume: the letter is still there to redrive.
+    expect((await dlq('redrive --limit 5')).stdout).toContain('moved 1 message(s)');
+    const [back] = await drainQueue(sqs, stack.env.ORDERS_QUEUE_URL, 1);
+    expect(back.Body).toBe(body);
+    expect(Object.keys(back.MessageAttributes ?? {}).filter((name) => name.startsWith('dlq'))).toEqual([]);
+    expect((await dlq('list')).stdout).toContain('0 message(s)');
   });
 });

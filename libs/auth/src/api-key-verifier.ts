@@ -9,6 +9,8 @@ export interface Principal {
 }
 
 const CACHE_TTL_MS = 30_000;
+/** While the database is unreachable, a key verified within this window keeps working. */
+const STALE_IF_ERROR_MS = 24 * 3600_000;
 const CACHE_MAX = 10_000;
 
 /**
@@ -28,7 +30,14 @@ export class ApiKeyVerifier {
     const keyHash = hashApiKey(presentedKey);
     const cached = this.cache.get(keyHash);
     if (cached && cached.expires > Date.now()) return cached.principal;
-    const record = await this.keys.findActiveByHash(this.db.manager, keyHash);
+    let record;
+    try {
+      record = await this.keys.findActiveByHash(this.db.manager, keyHash);
+    } catch (error) {
+      // During database maintenance, known keys keep working so that orders can still be queued.
+      if (cached && cached.expires + STALE_IF_ERROR_MS > Date.now()) return cached.principal;
+      throw error;
+    }
     const principal = record ? { keyId: record.id, name: record.name, scopes: new Set(record.scopes) } : null;
     if (this.cache.size >= CACHE_MAX) this.cache.clear();
     this.cache.set(keyHash, { principal, expires: Date.now() + CACHE_TTL_MS });

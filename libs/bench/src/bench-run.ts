@@ -86,7 +86,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   mkdirSync(runDir, { recursive: true });
   const progress = new PhaseProgress();
   const stackRoot = mkdtempSync(path.join(os.tmpdir(), 'orderflow-bench-'));
-  const system = await startSystem({ rootDir: stackRoot, appEnv: { LOG_LEVEL: options.logLevel }, log });
+  const system = await startSystem({ stackDir: stackRoot, logDir: path.join(runDir, 'logs'), appEnv: { LOG_LEVEL: options.logLevel }, log });
   const phases: PhaseResult[] = [];
   const accepted: AcceptedOrder[] = [];
   const shape: WorkloadShape = { ...BENCH_SHAPE, runTag, seed: 42 };
@@ -123,24 +123,23 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     for (const concurrency of options.concurrencies) {
       const generator = new OrderGenerator(shape, 'r', `raw${concurrency}`);
       const clients: PoolClient[] = await Promise.all(Array.from({ length: concurrency }, () => system.pool.connect()));
-      const result = await measured(system, options, `raw limit`, concurrency, (onProgress) =>
+      const result = await measured(system, options, progress, `raw limit`, concurrency, (onProgress) =>
         runClosedLoop({
           concurrency,
           durationMs: options.phaseSeconds * 1000,
           onProgress,
-          op: async (index) => {
+          op: async (_index, client) => {
             const command = generator.next();
-            await placeOrderRaw(clients[index % concurrency], command);
+            await placeOrderRaw(clients[client], command);
             accepted.push({ customerId: command.customerId, clientOrderId: command.clientOrderId, channel: 'raw' });
           },
         }),
-      , progress);
+      );
       clients.forEach((client) => client.release());
       const phase = loopPhase(`raw-${concurrency}`, 'raw', 'raw limit (pg)', concurrency, result);
       await check(phase);
       finish(phase);
     }
-    // Closed-loop clients pick their next order from one generator, so index order is irrelevant there.
 
     const rawBest = phases.filter((p) => p.kind === 'raw').reduce((best, p) => (p.ordersPerSecond > best.ordersPerSecond ? p : best));
     for (const phase of phases) phase.ratioToRawLimit = phase.ordersPerSecond / rawBest.ordersPerSecond;
@@ -161,9 +160,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       const http = new HttpTarget(api.url, system.apiKey, concurrency);
       const profiling = options.profileAt === concurrency;
       if (profiling) api.signal('SIGUSR2');
-      const result = await measured(system, options, 'REST', concurrency, (onProgress) =>
+      const result = await measured(system, options, progress, 'REST', concurrency, (onProgress) =>
         runClosedLoop({ concurrency, durationMs: options.phaseSeconds * 1000, onProgress, op: restOrder(generator, http) }),
-      progress);
+      );
       if (profiling) api.signal('SIGUSR2');
       http.close();
       const phase = loopPhase(`rest-${concurrency}`, 'rest', 'REST', concurrency, result);
@@ -173,14 +172,14 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     }
 
     // (3) SQS: N orders sent in batches; time until all are committed, by 1 and by 2 workers.
-    let workers: AppProcess[] = [];
+    const workers: AppProcess[] = [];
     if (options.skipSqs || !system.sqs || !system.env.ORDERS_QUEUE_URL) {
       log(options.skipSqs ? 'SQS phases skipped (--skip-sqs)' : 'SQS phases skipped: no ORDERS_QUEUE_URL');
     } else {
       for (const count of options.sqsWorkers) {
-        await Promise.all(workers.map((worker) => worker.stop()));
-        workers = [];
-        for (let i = 1; i <= count; i++) workers.push(await system.startApp('worker', `worker-${count}w-${i}`));
+        // Workers are added, never stopped between phases: a stopped worker's long poll can stay
+        // open in the emulator and swallow the next messages until their visibility timeout.
+        while (workers.length < count) workers.push(await system.startApp('worker', `worker-${workers.length + 1}`));
         // The outcome events of the orders so far wait in the outbox for a worker to relay them:
         // let that backlog drain first, so that it does not count against the SQS path.
         const left = await waitForOutboxRelay(system.pool, `${runTag}-`);
@@ -194,7 +193,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       }
 
       // (4) Both paths at once: REST clients in a closed loop while a storefront feeds the queue at a steady rate.
-      if (workers.length === 0) for (let i = 1; i <= 2; i++) workers.push(await system.startApp('worker', `worker-mixed-${i}`));
+      while (workers.length < 2) workers.push(await system.startApp('worker', `worker-${workers.length + 1}`));
       const generator = new OrderGenerator(shape, 'c', 'mixrest');
       const http = new HttpTarget(api.url, system.apiKey, options.mixedClients);
       const before = snapshotCpu(system.cpuRoles());
@@ -257,10 +256,10 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
 async function measured(
   system: SystemUnderTest,
   options: BenchOptions,
+  progress: PhaseProgress,
   label: string,
   concurrency: number,
   run: (onProgress: (done: number) => void) => Promise<LoopResult>,
-  progress: PhaseProgress,
 ): Promise<LoopResult & { cpu: { before: CpuSnapshot; after: CpuSnapshot } }> {
   const total = Math.round(options.phaseSeconds * 10);
   progress.start(`${label} c=${concurrency}`, total, 'x0.1s');

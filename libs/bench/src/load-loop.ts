@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { LatencyRecorder, LatencySummary } from './latency';
 
 /** What one operation reports: nothing when it succeeded, else a short error kind ("http-503", "ECONNRESET"). */
-export type Operation = (index: number) => Promise<string | void>;
+export type Operation = (index: number, client: number) => Promise<string | void>;
 
 export interface LoopResult {
   ok: number;
@@ -19,11 +19,11 @@ class Tally {
   readonly errorKinds: Record<string, number> = {};
   readonly latency = new LatencyRecorder();
 
-  async run(op: Operation, index: number): Promise<void> {
+  async run(op: Operation, index: number, client: number): Promise<void> {
     const started = performance.now();
     let failure: string | void;
     try {
-      failure = await op(index);
+      failure = await op(index, client);
     } catch (error) {
       failure = errorKind(error);
     }
@@ -47,9 +47,9 @@ export async function runClosedLoop(opts: { concurrency: number; durationMs: num
   const started = performance.now();
   const deadline = started + opts.durationMs;
   let index = 0;
-  const client = async () => {
+  const client = async (_: unknown, slot: number) => {
     while (performance.now() < deadline) {
-      await tally.run(opts.op, index++);
+      await tally.run(opts.op, index++, slot);
       opts.onProgress?.(tally.ok + tally.errors);
     }
   };
@@ -72,14 +72,14 @@ export async function runPaced(opts: {
   const tally = new Tally();
   const started = performance.now();
   let index = 0;
-  const client = async () => {
+  const client = async (_: unknown, slot: number) => {
     for (;;) {
       const mine = index++;
       if (mine >= opts.total) return;
       const due = started + (mine * 1000) / opts.ratePerSecond;
       const wait = due - performance.now();
       if (wait > 0) await sleep(wait);
-      await tally.run(opts.op, mine);
+      await tally.run(opts.op, mine, slot);
       opts.onProgress?.(tally.ok + tally.errors);
     }
   };

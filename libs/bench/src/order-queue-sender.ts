@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { placeOrderDeduplicationId } from '@orderflow/contracts/deduplication-id';
 import { PlaceOrderCommand } from '@orderflow/domain/order';
 import { errorKind } from './load-loop';
 
@@ -20,6 +21,9 @@ export interface SendReport {
   elapsedMs: number;
 }
 
+/** Process-wide, so that send order compares across several sends (phases) of one run. */
+let nextSendSeq = 0;
+
 export function awsClientOptions(env: { AWS_REGION?: string; SQS_ENDPOINT?: string }) {
   return {
     region: env.AWS_REGION ?? 'us-east-1',
@@ -30,7 +34,7 @@ export function awsClientOptions(env: { AWS_REGION?: string; SQS_ENDPOINT?: stri
 
 /**
  * Sends `order.place` messages the way a storefront's integration would: SendMessageBatch (10 per
- * call), MessageGroupId = customerId, MessageDeduplicationId = clientOrderId, retrying failed
+ * call), MessageGroupId = customerId, the contract's deduplication id (customer + clientOrderId), retrying failed
  * entries with the same ids. Customers are split over `lanes` parallel senders, so that each
  * customer's messages leave in one sequence.
  */
@@ -47,7 +51,6 @@ export async function sendOrders(
 
   const report: SendReport = { sent: [], unsent: [], retries: 0, errorKinds: {}, elapsedMs: 0 };
   const started = performance.now();
-  let seq = 0;
   // Pacing applies to the whole sender: batch b of all lanes together is due at b * 10 / rate.
   let batchesStarted = 0;
 
@@ -71,14 +74,14 @@ export async function sendOrders(
                 Id: String(index),
                 MessageBody: JSON.stringify({ type: 'order.place', version: 1, order: command }),
                 MessageGroupId: command.customerId,
-                MessageDeduplicationId: command.clientOrderId,
+                MessageDeduplicationId: placeOrderDeduplicationId(command.customerId, command.clientOrderId),
               })),
             }),
           );
           const failed = new Set((result.Failed ?? []).map((entry) => Number(entry.Id)));
           for (const entry of result.Failed ?? []) count(report.errorKinds, entry.Code ?? 'batch-entry-failed');
           remaining.forEach((command, index) => {
-            if (!failed.has(index)) report.sent.push({ command, sentAt, sendSeq: seq++ });
+            if (!failed.has(index)) report.sent.push({ command, sentAt, sendSeq: nextSendSeq++ });
           });
           remaining = remaining.filter((_, index) => failed.has(index));
         } catch (error) {

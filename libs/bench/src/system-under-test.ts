@@ -1,5 +1,4 @@
 import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { Pool } from 'pg';
 import { createApiKey } from '@orderflow/auth/api-key-admin';
@@ -54,9 +53,17 @@ const ATTACHED_VARS = [
  * (the apps' own variables) when DATABASE_URL is set and `ownStack` is not demanded. Migrates the
  * schema and creates an API key either way.
  */
-export async function startSystem(opts: { rootDir: string; ownStack?: boolean; appEnv?: Record<string, string>; log?: (line: string) => void }): Promise<SystemUnderTest> {
+export async function startSystem(opts: {
+  /** Where a local stack keeps its data (deleted on stop) and service logs: a fresh directory. */
+  stackDir: string;
+  /** Where the apps' logs go. */
+  logDir: string;
+  ownStack?: boolean;
+  appEnv?: Record<string, string>;
+  log?: (line: string) => void;
+}): Promise<SystemUnderTest> {
   const log = opts.log ?? (() => undefined);
-  const logDir = path.join(opts.rootDir, 'logs');
+  const { logDir } = opts;
   mkdirSync(logDir, { recursive: true });
   const attach = !opts.ownStack && Boolean(process.env.DATABASE_URL);
 
@@ -69,7 +76,7 @@ export async function startSystem(opts: { rootDir: string; ownStack?: boolean; a
     log('attaching to the services named by DATABASE_URL, REDIS_URL, SQS_ENDPOINT/ORDERS_QUEUE_URL');
   } else {
     log('starting PostgreSQL primary + replica, Redis and the SQS emulator...');
-    stack = await startLocalStack({ rootDir: path.join(opts.rootDir, 'stack') });
+    stack = await startLocalStack({ rootDir: opts.stackDir });
     env = { ...stack.env };
   }
 

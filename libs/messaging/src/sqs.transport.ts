@@ -1,7 +1,6 @@
 import {
   ChangeMessageVisibilityBatchCommand,
   ChangeMessageVisibilityCommand,
-  DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
   Message,
   ReceiveMessageCommand,
@@ -23,6 +22,7 @@ import {
 } from '@orderflow/observability/metrics';
 import { CustomerSerialDispatcher, ItemVerdict } from './customer-serial-dispatcher';
 import { DeadLetterReason, sendToDeadLetterQueue } from './dead-letter';
+import { DeleteBatcher } from './delete-batcher';
 
 export interface SqsTransportOptions {
   client: SQSClient;
@@ -76,6 +76,7 @@ interface Tracked {
 export class SqsTransport extends Server implements CustomTransportStrategy {
   private readonly log = new Logger('SqsTransport');
   private readonly dispatcher = new CustomerSerialDispatcher();
+  private readonly deleter: DeleteBatcher;
   private readonly tracked = new Map<string, Tracked>();
   private readonly batches = new Set<Promise<void>>();
   private readonly pollAbort = new AbortController();
@@ -88,6 +89,7 @@ export class SqsTransport extends Server implements CustomTransportStrategy {
 
   constructor(private readonly options: SqsTransportOptions) {
     super();
+    this.deleter = new DeleteBatcher(options.client, options.queueUrl);
   }
 
   listen(callback: (error?: unknown) => void): void {
@@ -182,18 +184,16 @@ export class SqsTransport extends Server implements CustomTransportStrategy {
         return item;
       });
     this.updateGauges();
-    const toDelete: Tracked[] = [];
     const batch = this.dispatcher
       .dispatch(
         items,
         async (item) => {
           const verdict = await this.handle(item);
-          if (verdict.delete) toDelete.push(item);
+          if (verdict.delete) await this.delete(item);
           return verdict.next;
         },
         (item) => this.release(item, 0),
       )
-      .then(() => this.delete(toDelete))
       .catch((error) => this.log.error(`batch failed: ${(error as Error).message}`))
       .finally(() => {
         this.batches.delete(batch);
@@ -263,19 +263,11 @@ export class SqsTransport extends Server implements CustomTransportStrategy {
     return Math.min(max, base * 2 ** Math.max(0, receives - 1));
   }
 
-  private async delete(items: Tracked[]): Promise<void> {
-    for (let i = 0; i < items.length; i += 10) {
-      const chunk = items.slice(i, i + 10);
-      const result = await this.options.client.send(
-        new DeleteMessageBatchCommand({
-          QueueUrl: this.options.queueUrl,
-          Entries: chunk.map((item, index) => ({ Id: String(index), ReceiptHandle: item.message.ReceiptHandle! })),
-        }),
-      );
-      // A failed delete only means a redelivery, which the idempotency key turns into a no-op.
-      for (const failed of result.Failed ?? []) this.log.warn(`delete failed: ${failed.Message}`);
-      for (const item of chunk) this.tracked.delete(item.message.ReceiptHandle!);
-    }
+  private async delete(item: Tracked): Promise<void> {
+    // A failed delete only means a redelivery, which the idempotency key turns into a no-op.
+    const failure = await this.deleter.delete(item.message.ReceiptHandle!);
+    if (failure) this.log.warn(`delete of ${item.message.MessageId} failed: ${failure}`);
+    this.tracked.delete(item.message.ReceiptHandle!);
     this.updateGauges();
   }
 

@@ -39,18 +39,19 @@ const TRANSIENT_NET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 
  */
 export function isTransientError(error: unknown): boolean {
   if (error instanceof StaleLockError || error instanceof LockUnavailableError) return true;
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: unknown }).code;
+  // Not `instanceof Error`: errors raised by Node's own modules may come from another realm (Jest).
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, name, message, cause } = error as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown };
   if (typeof code === 'string') {
     if (code.length === 5 && TRANSIENT_PG_CLASSES.includes(code.slice(0, 2))) return true;
     if (TRANSIENT_NET_CODES.has(code)) return true;
   }
-  const name = error.name;
   if (name === 'MaxRetriesPerRequestError' || name === 'AbortError') return true;
-  const message = error.message;
   return (
-    /Connection terminated|connection timeout|timeout exceeded when trying to connect|Query read timeout|Connection is closed|ECONNREFUSED|Client has encountered a connection error|the database system is (starting up|shutting down|in recovery)/i.test(
-      message,
-    ) || (error.cause !== undefined && isTransientError(error.cause))
+    (typeof message === 'string' &&
+      /Connection terminated|connection timeout|timeout exceeded when trying to connect|Query read timeout|Connection is closed|Stream isn't writeable|ECONNREFUSED|Client has encountered a connection error|the database system is (starting up|shutting down|in recovery)|terminating connection/i.test(
+        message,
+      )) ||
+    (cause !== undefined && cause !== error && isTransientError(cause))
   );
 }

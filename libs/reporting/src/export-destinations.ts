@@ -1,0 +1,101 @@
+import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { PassThrough, Writable } from 'node:stream';
+import { S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+
+/**
+ * Where an export goes. Nothing appears under the final name until `commit`: a file is written
+ * beside it and renamed, an S3 object is a multipart upload completed only at the end (and
+ * aborted on failure). An interrupted export therefore never leaves a partial file or object.
+ */
+export interface ExportDestination {
+  /** file path or s3://bucket/key */
+  readonly name: string;
+  readonly stream: Writable;
+  /** Call after `stream` has finished: publishes the export under its final name. */
+  commit(): Promise<void>;
+  /** Call on failure: removes whatever was written. Safe to call more than once. */
+  abort(): Promise<void>;
+}
+
+export interface S3Settings {
+  region: string;
+  /** An emulator's endpoint; unset means real AWS. */
+  endpoint?: string;
+}
+
+const S3_URL = /^s3:\/\/([^/]+)\/(.+)$/;
+
+export function isS3Url(out: string): boolean {
+  return out.startsWith('s3://');
+}
+
+export function parseS3Url(out: string): { bucket: string; key: string } | null {
+  const match = S3_URL.exec(out);
+  return match ? { bucket: match[1], key: match[2] } : null;
+}
+
+export function openDestination(out: string, contentType: string, s3: S3Settings): ExportDestination {
+  if (!isS3Url(out)) return fileDestination(out);
+  const target = parseS3Url(out);
+  if (!target) throw new Error(`--out ${out}: expected s3://bucket/key`);
+  return s3Destination(target.bucket, target.key, contentType, s3);
+}
+
+function fileDestination(path: string): ExportDestination {
+  // Same directory, so that the rename is atomic; the dot keeps it out of naive globs.
+  const partial = join(dirname(path), `.${basename(path)}.partial-${process.pid}`);
+  const stream = createWriteStream(partial, { flags: 'wx', highWaterMark: 256 * 1024 });
+  return {
+    name: path,
+    stream,
+    commit: () => rename(partial, path),
+    abort: async () => {
+      stream.destroy();
+      await rm(partial, { force: true });
+    },
+  };
+}
+
+/** Parts of 8 MiB, two in flight: at most ~16 MiB buffered whatever the export's size. */
+const PART_SIZE = 8 * 1024 * 1024;
+const PARTS_IN_FLIGHT = 2;
+
+function s3Destination(bucket: string, key: string, contentType: string, settings: S3Settings): ExportDestination {
+  const client = new S3Client({ region: settings.region, endpoint: settings.endpoint, forcePathStyle: settings.endpoint !== undefined });
+  const body = new PassThrough({ highWaterMark: 1024 * 1024 });
+  // leavePartsOnError false: a failed body or part aborts the multipart upload, so S3 keeps nothing.
+  const upload = new Upload({
+    client,
+    params: { Bucket: bucket, Key: key, Body: body, ContentType: contentType },
+    partSize: PART_SIZE,
+    queueSize: PARTS_IN_FLIGHT,
+    leavePartsOnError: false,
+  });
+  const uploaded = upload.done();
+  // A failed upload stops reading the body: fail the export instead of waiting on backpressure forever.
+  uploaded.catch((error: unknown) => body.destroy(error instanceof Error ? error : new Error(String(error))));
+  let settled = false;
+  return {
+    name: `s3://${bucket}/${key}`,
+    stream: body,
+    commit: async () => {
+      try {
+        await uploaded;
+      } finally {
+        settled = true;
+        client.destroy();
+      }
+    },
+    abort: async () => {
+      if (settled) return;
+      settled = true;
+      // A body that errors makes the upload abort its multipart upload; wait until it has.
+      if (!body.destroyed) body.destroy(new Error('export aborted'));
+      await uploaded.catch(() => undefined);
+      client.destroy();
+    },
+  };
+}

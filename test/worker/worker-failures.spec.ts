@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { PlaceOrderCommand } from '@orderflow/domain/order';
+import { freePort } from '@orderflow/devstack/free-port';
+import { startTestStack, TestStack } from '../support/test-stack';
+import { AppProcess, startAppProcess } from '../support/app-process';
+import { drainQueue, queueDepth, sendOrders, setVisibilityTimeout, sqsClient } from '../support/sqs-helpers';
+import { checkInvariants } from '../support/invariants';
+import { eventually } from '../support/eventually';
+import { checkEvents } from '../support/events';
+
+const CUSTOMERS = 30;
+const ORDERS = 900;
+
+describe('worker failures under load', () => {
+  let stack: TestStack;
+  let sqs: SQSClient;
+  const workers: AppProcess[] = [];
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    sqs = sqsClient(stack.env);
+    await setVisibilityTimeout(sqs, stack.env.ORDERS_QUEUE_URL, 5);
+  });
+
+  afterAll(async () => {
+    await Promise.all(workers.map((w) => w.stop()));
+    sqs?.destroy();
+    await stack?.stop();
+  });
+
+  const startWorker = async () => {
+    const worker = await startAppProcess(
+      'worker',
+      { ...stack.env, SQS_WAIT_TIME_SECONDS: '1' },
+      await freePort(),
+      join(stack.rootDir, `worker-${workers.length}.log`),
+    );
+    workers.push(worker);
+    return worker;
+  };
+
+  async function runScenario(fault: (victim: AppProcess) => Promise<void>) {
+    const run = randomUUID().slice(0, 6);
+    const customers = Array.from({ length: CUSTOMERS }, (_, i) => `${run}-c${i}`);
+    const sent: PlaceOrderCommand[] = Array.from({ length: ORDERS }, (_, i) => ({
+      customerId: customers[i % CUSTOMERS],
+      clientOrderId: `o-${String(i).padStart(4, '0')}`,
+      currency: 'EUR',
+      items: [{ sku: `F-${i % 5}`, quantity: 1, unitPriceCents: 100 + i }],
+    }));
+    const [victim] = await Promise.all([startWorker(), startWorker()]);
+    const count = async () => (await stack.db.query(`SELECT count(*)::int AS n FROM orders WHERE customer_id = ANY($1)`, [customers]))[0].n as number;
+    const sending = sendOrders(sqs, stack.env.ORDERS_QUEUE_URL, sent);
+    await eventually('processing under way', async () => (await count()) >= ORDERS / 5, 60_000, 20);
+    await fault(victim);
+    await sending;
+    await eventually('every order processed', async () => (await count()) === ORDERS, 120_000);
+
+    const rows: Array<{ customer_id: string; client_order_id: string; order_number: number }> = await stack.db.query(
+      `SELECT customer_id, client_order_id, order_number FROM orders WHERE customer_id = ANY($1) ORDER BY customer_id, order_number`,
+      [customers],
+    );
+    expect(rows).toHaveLength(ORDERS);
+    for (const customerId of customers) {
+      const expected = sent.filter((o) => o.customerId === customerId).map((o) => o.clientOrderId);
+      expect(rows.filter((r) => r.customer_id === customerId).map((r) => r.client_order_id)).toEqual(expected);
+    }
+    expect(await checkInvariants(stack.db)).toMatchObject({ numberingViolations: [], balanceViolations: [], duplicateKeys: 0 });
+    await eventually('queue empty', async () => {
+      const depth = await queueDepth(sqs, stack.env.ORDERS_QUEUE_URL);
+      return depth.visible === 0 && depth.inFlight === 0;
+    });
+    expect(await drainQueue(sqs, stack.env.ORDERS_DLQ_URL, 1)).toEqual([]);
+
+    const outbox = await stack.db.query(`SELECT event_id, customer_id FROM outbox_events WHERE customer_id = ANY($1) ORDER BY id`, [customers]);
+    await eventually('outbox published', async () =>
+      (await stack.db.query(`SELECT count(*)::int AS n FROM outbox_events WHERE published_at IS NULL`))[0].n === 0,
+    );
+    const events = (await drainQueue(sqs, stack.env.ORDER_EVENTS_QUEUE_URL)).filter((m) => customers.includes(JSON.parse(m.Body!).order.customerId));
+    return { events: checkEvents(events, outbox), outbox };
+  }
+
+  it('loses and duplicates nothing when a worker is killed with SIGKILL in the middle of a batch', async () => {
+    const { events } = await runScenario(async (victim) => {
+      victim.kill('SIGKILL');
+      expect((await victim.exited).signal).toBe('SIGKILL');
+    });
+    expect(events.missing).toEqual([]);
+    expect(events.outOfOrder).toEqual([]);
+    process.stdout.write(`SIGKILL scenario: ${ORDERS} orders, event redeliveries ${events.duplicatesOnQueue}\n`);
+    await Promise.all(workers.splice(0).map((w) => w.stop()));
+  });
+
+  it('drains on SIGTERM: exits 0 within 30 s, in-flight messages finished or released, nothing lost or processed twice, one event per outcome', async () => {
+    let shutdown: { code: number | null; ms: number } | undefined;
+    const { events } = await runScenario(async (victim) => {
+      shutdown = await victim.stop();
+    });
+    expect(shutdown!.code).toBe(0);
+    expect(shutdown!.ms).toBeLessThan(30_000);
+    expect(events).toEqual({ missing: [], duplicatesOnQueue: 0, outOfOrder: [] });
+    process.stdout.write(`SIGTERM scenario: worker exited 0 after ${shutdown!.ms} ms\n`);
+    await Promise.all(workers.splice(0).map((w) => w.stop()));
+  });
+});
