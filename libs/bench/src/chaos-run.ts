@@ -209,7 +209,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
 interface Fault {
   atSeconds: number;
   name: string;
-  run(): Promise<void>;
+  /** Injects the fault; may hand back its recovery still under way (a restart). */
+  run(): Promise<void | { recovery: Promise<void> }>;
 }
 
 function schedule(
@@ -224,9 +225,15 @@ function schedule(
     const answer = await admin.request('PUT', '/v1/admin/maintenance', { enabled });
     if (answer.status >= 300) throw new Error(`PUT /v1/admin/maintenance answered ${answer.status}: ${answer.body.slice(0, 200)}`);
   };
+  // A killed process is restarted in the background (an orchestrator would), so that a slow
+  // start does not push the later faults out of the traffic window.
+  const killAndRestart = async (app: AppProcess) => {
+    await app.kill();
+    return { recovery: sleep(500).then(() => app.launch()) };
+  };
   return [
-    { atSeconds: at(0.08), name: 'SIGKILL worker-1, restarted', run: async () => (await apps.worker1.kill(), await sleep(500), await apps.worker1.launch()) },
-    { atSeconds: at(0.2), name: 'SIGKILL api-1, restarted', run: async () => (await apps.api1.kill(), await sleep(500), await apps.api1.launch()) },
+    { atSeconds: at(0.08), name: 'SIGKILL worker-1, restarted', run: () => killAndRestart(apps.worker1) },
+    { atSeconds: at(0.2), name: 'SIGKILL api-1, restarted', run: () => killAndRestart(apps.api1) },
     { atSeconds: at(0.33), name: 'Redis restart', run: () => stack.redis.restart() },
     { atSeconds: at(0.46), name: 'PostgreSQL primary restart', run: () => stack.postgres.restartPrimary() },
     {
@@ -254,21 +261,34 @@ function schedule(
 }
 
 async function runFaults(faults: Fault[], started: number, records: FaultRecord[], log: (line: string) => void): Promise<void> {
+  const recoveries: Array<Promise<void>> = [];
   for (const fault of faults) {
     const wait = started + fault.atSeconds * 1000 - Date.now();
     if (wait > 0) await sleep(wait);
     const begin = Date.now();
     const record: FaultRecord = { name: fault.name, atSeconds: Math.round((begin - started) / 100) / 10, tookMs: 0, ok: true };
-    try {
-      await fault.run();
-    } catch (error) {
+    const failed = (error: unknown) => {
       record.ok = false;
       record.detail = error instanceof Error ? error.message : String(error);
+    };
+    try {
+      const recovery = ((await fault.run()) as { recovery: Promise<void> } | undefined)?.recovery;
+      if (recovery) {
+        recoveries.push(
+          recovery.then(
+            () => log(`  t=${((Date.now() - started) / 1000).toFixed(1)}s  recovered from: ${fault.name} (${Date.now() - begin} ms)`),
+            failed,
+          ),
+        );
+      }
+    } catch (error) {
+      failed(error);
     }
     record.tookMs = Date.now() - begin;
     records.push(record);
     log(`  t=${record.atSeconds.toFixed(1)}s  ${record.ok ? 'injected' : 'FAILED  '}  ${fault.name} (${record.tookMs} ms)${record.detail ? `: ${record.detail}` : ''}`);
   }
+  await Promise.all(recoveries);
 }
 
 /** Waits until every accepted order is in the database; a message held by a killed worker returns after its visibility timeout. */

@@ -2,8 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
-import { S3Client } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import type { S3Client } from '@aws-sdk/client-s3';
 
 /**
  * Where an export goes. Nothing appears under the final name until `commit`: a file is written
@@ -37,11 +36,14 @@ export function parseS3Url(out: string): { bucket: string; key: string } | null 
   return match ? { bucket: match[1], key: match[2] } : null;
 }
 
-export function openDestination(out: string, contentType: string, s3: S3Settings): ExportDestination {
+export async function openDestination(out: string, contentType: string, s3: S3Settings): Promise<ExportDestination> {
   if (!isS3Url(out)) return fileDestination(out);
   const target = parseS3Url(out);
   if (!target) throw new Error(`--out ${out}: expected s3://bucket/key`);
-  return s3Destination(target.bucket, target.key, contentType, s3);
+  // Loaded only for S3: the SDK is a good part of a small process's memory.
+  const [{ S3Client }, { Upload }] = await Promise.all([import('@aws-sdk/client-s3'), import('@aws-sdk/lib-storage')]);
+  const client = new S3Client({ region: s3.region, endpoint: s3.endpoint, forcePathStyle: s3.endpoint !== undefined });
+  return s3Destination(client, Upload, target.bucket, target.key, contentType);
 }
 
 function fileDestination(path: string): ExportDestination {
@@ -63,8 +65,13 @@ function fileDestination(path: string): ExportDestination {
 const PART_SIZE = 8 * 1024 * 1024;
 const PARTS_IN_FLIGHT = 2;
 
-function s3Destination(bucket: string, key: string, contentType: string, settings: S3Settings): ExportDestination {
-  const client = new S3Client({ region: settings.region, endpoint: settings.endpoint, forcePathStyle: settings.endpoint !== undefined });
+function s3Destination(
+  client: S3Client,
+  Upload: typeof import('@aws-sdk/lib-storage').Upload,
+  bucket: string,
+  key: string,
+  contentType: string,
+): ExportDestination {
   const body = new PassThrough({ highWaterMark: 1024 * 1024 });
   // leavePartsOnError false: a failed body or part aborts the multipart upload, so S3 keeps nothing.
   const upload = new Upload({

@@ -1,7 +1,7 @@
 import { pipeline } from 'node:stream/promises';
 import { Client } from 'pg';
 import { ExportCounts, ExportFormat, encoder } from './export-encoders';
-import { S3Settings, openDestination } from './export-destinations';
+import { ExportDestination, S3Settings, openDestination } from './export-destinations';
 import { ExportProgress } from './export-progress';
 import { OrderExportRepository } from './order-export.repository';
 import { DateRange } from './report-params';
@@ -41,10 +41,10 @@ export async function exportOrders(request: ExportRequest): Promise<ExportSummar
   client.on('error', () => undefined); // a lost connection fails the running query, which is what we report
   await client.connect();
   const counts: ExportCounts = { orders: 0, rows: 0 };
-  let destination: ReturnType<typeof openDestination> | undefined;
+  let destination: ExportDestination | undefined;
   try {
     const cursor = await new OrderExportRepository().open(client, request.range);
-    destination = openDestination(request.out, CONTENT_TYPES[request.format], request.s3);
+    destination = await openDestination(request.out, CONTENT_TYPES[request.format], request.s3);
     try {
       request.progress.start(cursor.totalOrders, counts);
       await pipeline([cursor.rows, ...encoder(request.format, counts), destination.stream], { signal: request.signal });
