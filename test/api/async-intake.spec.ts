@@ -78,4 +78,20 @@ describe('asynchronous acceptance (202) and maintenance mode', () => {
     }
     await eventually('Redis back', async () => (await client('POST', '/v1/orders', body())).status === 201, 15_000);
   });
+
+  it('starts while PostgreSQL is down, queues orders meanwhile and processes them itself once it is back', async () => {
+    await stack.postgres.stopPrimary('fast');
+    let late: ApiInstance | undefined;
+    try {
+      late = await startApiInstance(stack.config());
+      const ready = await httpClient(late.url)('GET', '/health/ready');
+      expect(ready.status).toBe(503);
+      expect(ready.body.checks.postgres.status).toBe('down');
+    } finally {
+      await stack.postgres.startPrimary();
+    }
+    const lateClient = httpClient(late.url, await stack.createKey(['orders:write']));
+    await eventually('connected in the background', async () => (await lateClient('POST', '/v1/orders', body())).status === 201, 30_000);
+    await late.close();
+  });
 });

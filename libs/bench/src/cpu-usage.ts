@@ -11,7 +11,8 @@ export interface CpuRole {
   pids(): number[];
 }
 
-export type CpuSnapshot = Map<string, number>;
+/** CPU ms per role and pid, so that a process that exits between two snapshots cannot make a delta negative. */
+export type CpuSnapshot = Map<string, Map<number, number>>;
 
 const TICKS_PER_SECOND = 100; // USER_HZ on every Linux this runs on
 
@@ -82,17 +83,19 @@ export function processEnvVar(pid: number, name: string): string | undefined {
 
 export function snapshotCpu(roles: readonly CpuRole[]): CpuSnapshot {
   const snapshot: CpuSnapshot = new Map();
-  for (const role of roles) {
-    snapshot.set(role.role, role.pids().reduce((sum, pid) => sum + processCpuMs(pid), 0));
-  }
+  for (const role of roles) snapshot.set(role.role, new Map(role.pids().map((pid) => [pid, processCpuMs(pid)])));
   const self = process.cpuUsage();
-  snapshot.set('load generator', (self.user + self.system) / 1000);
+  snapshot.set('load generator', new Map([[process.pid, (self.user + self.system) / 1000]]));
   return snapshot;
 }
 
-/** CPU ms per role between two snapshots. */
+/** CPU ms per role between two snapshots (processes started in between count from zero). */
 export function cpuDelta(before: CpuSnapshot, after: CpuSnapshot): Record<string, number> {
   const delta: Record<string, number> = {};
-  for (const [role, ms] of after) delta[role] = Math.max(0, Math.round(ms - (before.get(role) ?? 0)));
+  for (const [role, pids] of after) {
+    let ms = 0;
+    for (const [pid, now] of pids) ms += Math.max(0, now - (before.get(role)?.get(pid) ?? 0));
+    delta[role] = Math.round(ms);
+  }
   return delta;
 }

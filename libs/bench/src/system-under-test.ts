@@ -99,7 +99,7 @@ export async function startSystem(opts: {
     const db = await createDataSource({ url: env.DATABASE_URL, poolSize: 1, applicationName: 'orderflow-bench-setup' }).initialize();
     const { key: apiKey } = await createApiKey(db, 'bench harness', [...SCOPES]);
     await db.destroy();
-    pool = new Pool({ connectionString: env.DATABASE_URL, max: 70, application_name: 'orderflow-bench', connectionTimeoutMillis: 5_000 });
+    pool = new Pool({ connectionString: env.DATABASE_URL, max: 70, application_name: 'orderflow-bench', connectionTimeoutMillis: 5_000, idleTimeoutMillis: 0 });
     pool.on('error', () => undefined); // idle clients lose their server during a primary restart
     if (env.ORDERS_QUEUE_URL) sqs = new SQSClient(awsClientOptions(env));
 

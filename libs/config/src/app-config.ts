@@ -5,6 +5,8 @@ import { readFileSync } from 'node:fs';
  * variable may instead come from a file named by `<NAME>_FILE` (container secrets).
  */
 export interface AppConfig {
+  /** Which app runs (api, worker, reporting): names its database connections and logs. */
+  appName: string;
   port: number;
   databaseUrl: string;
   databaseReplicaUrl: string;
@@ -101,6 +103,7 @@ export function loadConfig(required: readonly ConfigKey[], env: Env = process.en
   }
 
   const config: AppConfig = {
+    appName: env.ORDERFLOW_APP ?? 'app',
     port,
     databaseUrl: url('DATABASE_URL', ['postgres', 'postgresql']),
     databaseReplicaUrl: url('DATABASE_REPLICA_URL', ['postgres', 'postgresql']),

@@ -1,23 +1,41 @@
+import { Logger } from '@nestjs/common';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '@orderflow/config/app-config';
 import { createDataSource } from '@orderflow/persistence/data-source';
 
+export type PrimaryDataSource = DataSource & {
+  /** Resolves once connected. */
+  connected: Promise<void>;
+  stopConnecting(): void;
+};
+
 /**
- * Connects to the primary database. Retries for a while so that an app started together with
- * its database (compose, local run) waits for it instead of crashing.
+ * Connects to the primary database without making it a condition of starting: if PostgreSQL is
+ * down (maintenance), the app starts anyway, keeps retrying in the background, and until then
+ * every query fails as transient, so the API queues orders (202) and the worker retries.
  */
-export async function connectPrimary(config: AppConfig, applicationName: string, attempts = 30): Promise<DataSource> {
+export function connectPrimary(config: AppConfig, applicationName: string): PrimaryDataSource {
+  const logger = new Logger('Database');
   const dataSource = createDataSource({ url: config.databaseUrl, poolSize: config.databasePoolSize, applicationName });
-  for (let attempt = 1; ; attempt++) {
+  let stopped = false;
+  const connect = async (attempt: number): Promise<void> => {
+    if (stopped) return;
     try {
-      return await dataSource.initialize();
+      await dataSource.initialize();
     } catch (error) {
-      if (attempt >= attempts) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+      if (attempt === 1) logger.warn(`PostgreSQL unreachable (${(error as Error).message}); retrying in the background`);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1000 * attempt, 5000)).unref());
+      return connect(attempt + 1);
     }
-  }
+  };
+  const connected = connect(1);
+  return Object.assign(dataSource, {
+    connected,
+    stopConnecting: () => void (stopped = true),
+  });
 }
+
 
 /**
  * A Redis client that fails fast while disconnected (no offline queue), so that a request
@@ -34,13 +52,14 @@ export function createRedis(url: string): Redis {
   return redis;
 }
 
-export async function waitForRedis(redis: Redis, timeoutMs = 30000): Promise<void> {
-  if (redis.status === 'ready') return;
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('Redis not ready in time')), timeoutMs);
+/** Waits (a little) for Redis to be ready; a Redis that is down does not stop the app from starting. */
+export async function waitForRedis(redis: Redis, timeoutMs = 3000): Promise<boolean> {
+  if (redis.status === 'ready') return true;
+  return new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), timeoutMs);
     redis.once('ready', () => {
       clearTimeout(timer);
-      resolve();
+      resolve(true);
     });
   });
 }

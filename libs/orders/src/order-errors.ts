@@ -49,7 +49,7 @@ export function isTransientError(error: unknown): boolean {
   if (name === 'MaxRetriesPerRequestError' || name === 'AbortError') return true;
   return (
     (typeof message === 'string' &&
-      /Connection terminated|connection timeout|timeout exceeded when trying to connect|Query read timeout|Connection is closed|Stream isn't writeable|ECONNREFUSED|Client has encountered a connection error|the database system is (starting up|shutting down|in recovery)|terminating connection/i.test(
+      /Driver not Connected|Connection terminated|connection timeout|timeout exceeded when trying to connect|Query read timeout|Connection is closed|Stream isn't writeable|ECONNREFUSED|Client has encountered a connection error|the database system is (starting up|shutting down|in recovery)|terminating connection/i.test(
         message,
       )) ||
     (cause !== undefined && cause !== error && isTransientError(cause))

@@ -9,7 +9,7 @@ import { HealthCheck } from '@orderflow/observability/health-check';
 import { OrderProcessingService } from './order-processing.service';
 import { OrderQueriesService } from './order-queries.service';
 import { AccountsService } from './accounts.service';
-import { connectPrimary, createRedis, waitForRedis } from './infrastructure';
+import { connectPrimary, createRedis, PrimaryDataSource, waitForRedis } from './infrastructure';
 
 export const PRIMARY_DB = Symbol('PRIMARY_DB');
 export const REDIS = Symbol('REDIS');
@@ -22,7 +22,12 @@ export const CORE_HEALTH_CHECKS = Symbol('CORE_HEALTH_CHECKS');
     {
       provide: PRIMARY_DB,
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => connectPrimary(config, `orderflow-${process.env.ORDERFLOW_APP ?? 'app'}`),
+      useFactory: async (config: AppConfig) => {
+        const db = connectPrimary(config, `orderflow-${config.appName}`);
+        // Give a database that is up a moment to connect, so that a normal start is ready at once.
+        await Promise.race([db.connected, new Promise((resolve) => setTimeout(resolve, 5000))]);
+        return db;
+      },
     },
     {
       provide: REDIS,
@@ -56,12 +61,13 @@ export const CORE_HEALTH_CHECKS = Symbol('CORE_HEALTH_CHECKS');
 })
 export class OrdersModule implements OnApplicationShutdown {
   constructor(
-    @Inject(PRIMARY_DB) private readonly db: DataSource,
+    @Inject(PRIMARY_DB) private readonly db: PrimaryDataSource,
     @Inject(REDIS) private readonly redis: Redis,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
-    await this.db.destroy().catch(() => undefined);
+    this.db.stopConnecting();
+    if (this.db.isInitialized) await this.db.destroy().catch(() => undefined);
     this.redis.disconnect();
   }
 }

@@ -29,6 +29,9 @@ export class Reporting1764000001000 implements MigrationInterface {
       $$`);
     // Belt and braces: even a table someone grants it more on by mistake stays read-only for it.
     await queryRunner.query(`ALTER ROLE ${REPORTING_ROLE} SET default_transaction_read_only = on`);
+    // Its sessions plan for SSD storage (RDS, Aurora, NVMe): with the default random_page_cost of 4 a
+    // year-long report prefers a sequential scan of orders to the narrower covering index below.
+    await queryRunner.query(`ALTER ROLE ${REPORTING_ROLE} SET random_page_cost = 1.1`);
     await queryRunner.query(`
       DO $$
       BEGIN
