@@ -9,6 +9,8 @@ import { startTestStack, TestStack } from '../support/test-stack';
 import { AppProcess, startAppProcess } from '../support/app-process';
 import { drainQueue, queueDepth, sendOrders, sendRaw, setVisibilityTimeout, sqsClient } from '../support/sqs-helpers';
 import { checkInvariants } from '../support/invariants';
+import Redis from 'ioredis';
+import { CustomerLock } from '@orderflow/locking/customer-lock';
 import { eventually } from '../support/eventually';
 
 function order(customerId: string, clientOrderId: string, overrides: Partial<PlaceOrderCommand> = {}): PlaceOrderCommand {
@@ -159,5 +161,25 @@ describe('SQS worker', () => {
     expect(back.Body).toBe(body);
     expect(Object.keys(back.MessageAttributes ?? {}).filter((name) => name.startsWith('dlq'))).toEqual([]);
     expect((await dlq('list')).stdout).toContain('0 message(s)');
+  });
+
+  it('extends the visibility of a message whose processing outlives the visibility timeout (heartbeat)', async () => {
+    const customerId = `slow-${randomUUID().slice(0, 6)}`;
+    await setVisibilityTimeout(sqs, stack.env.ORDERS_QUEUE_URL, 3);
+    const redis = new Redis(stack.env.REDIS_URL);
+    try {
+      // Another holder keeps the customer's lock for 9 s: the worker's processing waits that long.
+      const held = await new CustomerLock(redis, { ttlMs: 9000, waitTimeoutMs: 1000 }).acquireUnextended(customerId, 9000);
+      const [first, second] = [await startWorker({ LOCK_WAIT_TIMEOUT_MS: '20000' }), await startWorker({ LOCK_WAIT_TIMEOUT_MS: '20000' })];
+      await sendOrders(sqs, stack.env.ORDERS_QUEUE_URL, [order(customerId, 'slow-1')]);
+      await eventually('the order processed', async () => (await ordersOf([customerId])).length === 1, 30_000);
+      await held.release();
+      const received = async (w: AppProcess) => Number(/orderflow_sqs_messages_received_total (\d+)/.exec(await (await fetch(`${w.url}/metrics`)).text())![1]);
+      // Received once in all, by one worker: never visible again while it waited 9 s (3 x the timeout).
+      expect((await received(first)) + (await received(second))).toBe(1);
+    } finally {
+      redis.disconnect();
+      await setVisibilityTimeout(sqs, stack.env.ORDERS_QUEUE_URL, 6);
+    }
   });
 });
