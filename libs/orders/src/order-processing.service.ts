@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { CustomerAccount, Order, PlaceOrderCommand } from '@orderflow/domain/order';
 import { decidePlacement } from '@orderflow/domain/placement-decision';
+import { newOrder } from '@orderflow/domain/new-order';
 import { decideCancellation } from '@orderflow/domain/cancellation-decision';
 import { requestFingerprint } from '@orderflow/domain/request-fingerprint';
 import { CustomerLock, LockLease } from '@orderflow/locking/customer-lock';
@@ -91,22 +92,7 @@ export class OrderProcessingService {
 
     const decision = await this.decide(manager, customer, command);
     const now = new Date();
-    const order: Order = {
-      id: randomUUID(),
-      customerId: command.customerId,
-      clientOrderId: command.clientOrderId,
-      orderNumber: customer.lastOrderNumber + 1,
-      status: decision.status,
-      rejectionReason: decision.status === 'REJECTED' ? decision.reason : null,
-      currency: command.currency,
-      totalCents: decision.totalCents,
-      items: command.items.map(({ sku, quantity, unitPriceCents }) => ({ sku, quantity, unitPriceCents })),
-      shippingAddress: command.shippingAddress ?? null,
-      metadata: command.metadata ?? null,
-      source: context.source,
-      createdAt: now.toISOString(),
-      updatedAt: now.toISOString(),
-    };
+    const order = newOrder(command, decision, customer.lastOrderNumber + 1, context.source, randomUUID(), now);
     await this.orders.insert(manager, { ...order, requestHash, createdAt: now });
     await this.customers.recordOrderOutcome(
       manager,
