@@ -226,6 +226,11 @@ export class SqsTransport extends Server implements CustomTransportStrategy {
     try {
       await lastValueFrom(this.transformToObservable(await handler(envelope)), { defaultValue: undefined });
       messagesProcessed.inc({ type: parsed.message.type });
+      this.log.debug({
+        msg: `processed ${parsed.message.type} ${message.MessageId}`,
+        correlationId: envelope.context.correlationId,
+        traceparent: envelope.context.traceparent,
+      });
       messageProcessingDuration.observe((Date.now() - item.receivedAt) / 1000);
       return { delete: true, next: 'continue' };
     } catch (error) {
