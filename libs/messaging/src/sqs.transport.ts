@@ -295,7 +295,7 @@ export class SqsTransport extends Server implements CustomTransportStrategy {
     const now = Date.now();
     const due = [...this.tracked.values()].filter((item) => now - item.extendedAt >= (this.visibilityTimeout * 1000) / 3);
     this.updateGauges();
-    if (due.length === 0 || this.stopping) return;
+    if (due.length === 0) return;
     for (const item of due) item.extendedAt = now;
     await this.changeVisibility(due, this.visibilityTimeout).catch((error) =>
       this.log.warn(`visibility heartbeat failed: ${(error as Error).message}`),
