@@ -5,7 +5,8 @@ import { textTable } from '@orderflow/bench/bench-report';
  * `npm run chaos [-- --quick] [--orders 10000] [--customers 200] [--seconds 60] [--out results]`:
  * orders over REST and SQS against 2 API instances and 2 workers while processes are killed,
  * paused, Redis and PostgreSQL restarted and maintenance mode switched; then the invariants.
- * Exits 1 when any invariant is violated or a fault could not be injected.
+ * Exits 1 when any invariant is violated or a fault could not be injected (an app that crashes on
+ * its own is restarted and reported).
  */
 async function main() {
   const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -34,12 +35,15 @@ async function main() {
     ['REST requests that failed for good', JSON.stringify(requests.restFailed)],
     ['SQS sends given up', requests.sqsUnsent],
     ['commits refused by fencing (apps still running)', result.fencedCommits ?? '-'],
+    ['messages in the orders dead-letter queue', result.deadLetters ?? '-'],
+    ['apps that crashed on their own (restarted)', result.crashedApps.join(', ') || 0],
   ];
   log('');
   log(textTable(['check', 'value', ''], rows.map(([name, value, counts]) => [name, String(value), counts ? (value === 0 ? 'ok' : 'FAIL') : ''])));
   log(`\noutcomes: ${JSON.stringify(result.outcomes)}`);
   log(`faults: ${result.faults.map((f) => `${f.ok ? 'ok' : 'FAILED'} ${f.name}`).join('; ')}`);
   if (result.waitStopped) log(`waiting stopped: ${result.waitStopped}`);
+  if (result.crashedApps.length) log(`WARNING: apps crashed on their own and were restarted: ${result.crashedApps.join(', ')} (see their logs)`);
   for (const example of [...inv.examples, ...(events?.examples ?? [])]) log(`  ${example}`);
   log(`\n${result.ok ? 'PASS: nothing lost, duplicated or out of order' : 'FAIL'} (${result.file})`);
   process.exit(result.ok ? 0 : 1);

@@ -7,12 +7,12 @@ import { exportOrders } from '@orderflow/reporting/order-export';
 import { DateRange, MAX_RANGE_DAYS, dateRange, formatDate } from '@orderflow/reporting/report-params';
 import { runCli } from './run-cli';
 
-const USAGE = `usage: npm run report:export -- --from DATE --to DATE [--format csv|jsonl] [--out FILE|s3://bucket/key]
+const USAGE = `usage: npm run report:export -- --from DATE --to DATE [--format csv|jsonl] [--out FILE|-|s3://bucket/key]
 
 Streams the orders created from DATE to DATE (UTC days, both included; YYYY-MM-DD, "today" or
 "yesterday") with their items from the read replica (DATABASE_REPLICA_URL).
   --format  csv (default: one row per item, RFC 4180) or jsonl (one order per line)
-  --out     a file, or s3://bucket/key (S3_ENDPOINT, AWS_REGION); default
+  --out     a file, - for standard output, or s3://bucket/key (S3_ENDPOINT, AWS_REGION); default
             s3://$REPORTS_BUCKET/orders/orders_FROM_TO.FORMAT
 Nothing appears under the output name unless the export completes.`;
 
@@ -53,14 +53,16 @@ void runCli(async () => {
       signal: interruption.signal,
     });
     const peakRssMb = process.resourceUsage().maxRSS / 1024;
-    process.stdout.write(
+    // On standard output the export itself is the output: the summary goes with the progress.
+    (out === '-' ? process.stderr : process.stdout).write(
       `exported ${summary.rows} rows (${summary.orders} orders) to ${summary.destination} in ${summary.seconds.toFixed(2)} s: ` +
         `${Math.round(summary.rows / Math.max(summary.seconds, 0.001))} rows/s, peak RSS ${peakRssMb.toFixed(1)} MB\n`,
     );
   } catch (error) {
     if (!interruption.signal.aborted) throw error;
     const signal = interruption.signal.reason as NodeJS.Signals;
-    process.stderr.write(`export interrupted by ${signal}: nothing was written to ${out}\n`);
+    const published = out === '-' ? '' : `: nothing was published under ${out}`;
+    process.stderr.write(`export interrupted by ${signal}${published}\n`);
     process.exitCode = 128 + (osConstants.signals[signal] ?? 0);
   }
 });

@@ -57,7 +57,7 @@ describe('benchmark and chaos harness (quick runs)', () => {
     if (code !== 0) throw new Error(`bench --quick exited ${code}:\n${output.slice(-4000)}`);
     const result = resultJson(outDir, 'bench.json');
     const kinds = new Set(result.phases.map((phase: { kind: string }) => phase.kind));
-    expect([...kinds].sort()).toEqual(['mixed-rest', 'mixed-sqs', 'raw', 'rest', 'sqs']);
+    expect([...kinds].sort()).toEqual(['mixed', 'mixed-rest', 'mixed-sqs', 'raw', 'rest', 'sqs']);
     for (const phase of result.phases) expect({ phase: phase.id, invariants: phase.invariants.ok }).toEqual({ phase: phase.id, invariants: true });
     expect(result.finalInvariants).toMatchObject({ lost: 0, duplicated: 0, orderNumberGaps: 0, eventsMissing: 0, eventsOutOfOrder: 0 });
     expect(existsSync(result.files.svg)).toBe(true);

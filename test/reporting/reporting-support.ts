@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Client } from 'pg';
@@ -47,10 +47,12 @@ export interface SeedOptions {
   /** Orders are spread evenly from `start` over `days` days. */
   start: string;
   days: number;
+  /** Order i has 1 + i % maxLines items (default 3: two on average). */
+  maxLines?: number;
 }
 
 /**
- * Inserts orders (1 to 3 items each, a tenth REJECTED, a twentieth CANCELLED, EUR and USD
+ * Inserts orders (1 to 3 items each by default, a tenth REJECTED, a twentieth CANCELLED, EUR and USD
  * customers) straight into the primary with generate_series: 200,000 orders take seconds, where
  * the API would take minutes. Customers' balances and order numbers are kept consistent.
  */
@@ -71,7 +73,7 @@ async function insertOrders(db: Client, o: SeedOptions): Promise<void> {
   const sku = `'SKU-' || lpad(((i * 7 + l * 131) % 500)::text, 4, '0')`;
   const quantity = `(1 + (i + l) % 4)`;
   const price = `(100 + (i * 31 + l * 17) % 9900)::bigint`;
-  const lines = `generate_series(1, 1 + (i % 3)::int) l`;
+  const lines = `generate_series(1, 1 + (i % ${Math.trunc(o.maxLines ?? 3)})::int) l`;
   await db.query(
     `INSERT INTO customers (id, currency)
      SELECT $1 || 'c' || c, CASE WHEN c % 4 = 0 THEN 'USD' ELSE 'EUR' END
@@ -116,12 +118,18 @@ async function insertOrders(db: Client, o: SeedOptions): Promise<void> {
 let exporterScript: string | undefined;
 
 /**
- * Compiles bin/report-export.ts and what it imports (tsc without type checking: `npm test` has
- * type-checked already) into node_modules/.cache, so that tests run the real program in a child
- * process whatever the state of dist/. Returns the script's path.
+ * The real export program, to run in a child process: dist/bin/report-export.js when `npm run build`
+ * is newer than every source file (CI builds before testing), otherwise bin/report-export.ts and what
+ * it imports compiled into node_modules/.cache (tsc without type checking: `npm test` has
+ * type-checked already). Returns the script's path.
  */
 export function buildExporter(): string {
   if (exporterScript) return exporterScript;
+  const built = join(ROOT, 'dist/bin/report-export.js');
+  if (existsSync(built) && statSync(built).mtimeMs > newestSource(['bin', 'libs'].map((dir) => join(ROOT, dir)))) {
+    exporterScript = built;
+    return built;
+  }
   const outDir = join(ROOT, 'node_modules/.cache/orderflow-report-export');
   mkdirSync(outDir, { recursive: true });
   const tsconfig = join(outDir, 'tsconfig.json');
@@ -141,4 +149,16 @@ export function buildExporter(): string {
   execFileSync(bin('tsc-alias'), ['-p', tsconfig], { cwd: ROOT, stdio: 'pipe' });
   exporterScript = join(outDir, 'bin/report-export.js');
   return exporterScript;
+}
+
+function newestSource(dirs: string[]): number {
+  let newest = 0;
+  for (const dir of dirs) {
+    for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+      if (entry.isFile() && entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts')) {
+        newest = Math.max(newest, statSync(join(entry.parentPath ?? entry.path, entry.name)).mtimeMs);
+      }
+    }
+  }
+  return newest;
 }

@@ -15,6 +15,7 @@ import { MessagingModule, SQS_CLIENT } from '@orderflow/messaging/messaging.modu
 import { SqsTransport } from '@orderflow/messaging/sqs.transport';
 import { OutboxRelay } from '@orderflow/messaging/outbox-relay';
 import { OrderMessagesController } from './order-messages.controller';
+import { isTransientError } from '@orderflow/orders/order-errors';
 
 /** The SQS worker: the orders queue transport, the outbox relay, health and metrics on PORT. */
 @Module({})
@@ -43,6 +44,9 @@ export class WorkerModule implements OnApplicationBootstrap, BeforeApplicationSh
               waitTimeSeconds: c.worker.waitTimeSeconds,
               maxInFlight: c.worker.maxInFlight,
               shutdownGraceMs: c.worker.shutdownGraceMs,
+              // One connection stays with the outbox relay.
+              maxConcurrency: Math.max(1, c.databasePoolSize - 1),
+              isTransient: isTransientError,
             }),
         },
         {

@@ -25,6 +25,9 @@ export interface AppProcessOptions {
 export class AppProcess {
   readonly url: string;
   private proc: ServiceProcess | undefined;
+  /** Set while the harness itself takes the process down, so that only crashes reach the supervisor. */
+  private intentional = false;
+  private onCrash: ((name: string) => void) | undefined;
 
   private constructor(
     private readonly opts: AppProcessOptions,
@@ -55,7 +58,16 @@ export class AppProcess {
     return this.proc?.isRunning() ?? false;
   }
 
+  /**
+   * Restarts the process a second after it dies on its own, as an orchestrator would, and reports
+   * each such crash.
+   */
+  supervise(onCrash: (name: string) => void): void {
+    this.onCrash = onCrash;
+  }
+
   async launch(): Promise<void> {
+    this.intentional = false;
     const distDir = this.opts.distDir ?? defaultDistDir();
     const script = path.join(distDir, 'apps', this.opts.kind, 'src', 'main.js');
     this.proc = await startProcess(process.execPath, [...(this.opts.nodeArgs ?? []), script], {
@@ -63,7 +75,13 @@ export class AppProcess {
       env: { PATH: process.env.PATH ?? '', ...this.opts.env, PORT: String(this.port), ORDERFLOW_APP: this.opts.name },
       emergencySignal: 'SIGKILL',
     });
-    await waitUntilReady(this.proc, this.opts.name, () => ready(this.port), 60_000);
+    const proc = this.proc;
+    await waitUntilReady(proc, this.opts.name, () => ready(this.port), 60_000);
+    void proc.exited.then(() => {
+      if (this.intentional || !this.onCrash || this.proc !== proc) return;
+      this.onCrash(this.opts.name);
+      setTimeout(() => void this.launch().catch(() => undefined), 1000);
+    });
   }
 
   /** Sends a signal and does not wait (SIGKILL, SIGSTOP, SIGCONT, SIGUSR2). */
@@ -72,11 +90,13 @@ export class AppProcess {
   }
 
   async kill(): Promise<void> {
+    this.intentional = true;
     await this.proc?.stop('SIGKILL');
   }
 
   /** Graceful stop (SIGTERM), SIGKILL after timeoutMs. */
   async stop(timeoutMs = 30_000): Promise<void> {
+    this.intentional = true;
     if (this.proc?.isRunning()) process.kill(this.proc.pid, 'SIGCONT'); // a paused process cannot handle SIGTERM
     await this.proc?.stop('SIGTERM', timeoutMs);
   }

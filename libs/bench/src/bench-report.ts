@@ -4,7 +4,7 @@ import { InvariantReport, VIOLATION_KEYS } from './invariant-checker';
 /** One measured row: a raw-limit level, a REST level, an SQS drain, or one half of the mixed run. */
 export interface PhaseResult {
   id: string;
-  kind: 'raw' | 'rest' | 'sqs' | 'mixed-rest' | 'mixed-sqs';
+  kind: 'raw' | 'rest' | 'sqs' | 'mixed-rest' | 'mixed-sqs' | 'mixed';
   label: string;
   concurrency?: number;
   workers?: number;
@@ -36,11 +36,17 @@ const int = (value: number | undefined) => (value === undefined ? '-' : Math.rou
 
 export const TABLE_HEADER = ['phase', 'clients', 'orders', 'orders/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'errors', 'x raw', 'invariants'];
 
+function clients(row: PhaseResult): string {
+  const workers = row.workers !== undefined ? `${row.workers} worker${row.workers > 1 ? 's' : ''}` : '';
+  if (row.concurrency !== undefined && workers) return `${row.concurrency} + ${workers}`;
+  return workers || String(row.concurrency ?? '-');
+}
+
 export function tableRow(row: PhaseResult): string[] {
   const latency = row.latency ?? row.endToEnd;
   return [
     row.label,
-    row.workers !== undefined ? `${row.workers} worker${row.workers > 1 ? 's' : ''}` : String(row.concurrency ?? '-'),
+    clients(row),
     int(row.orders),
     int(row.ordersPerSecond),
     fmt(latency?.p50Ms),
@@ -82,7 +88,7 @@ export function cpuTable(rows: PhaseResult[]): { header: string[]; rows: string[
       const totalMs = Object.values(row.cpuMs!).reduce((a, b) => a + b, 0);
       return [
         row.label,
-        row.workers !== undefined ? `${row.workers}w` : String(row.concurrency ?? '-'),
+        clients(row),
         ...roles.map((role) => int((row.cpuMsPerOrder![role] ?? 0) * 1000)),
         (totalMs / 1000 / row.seconds).toFixed(2),
       ];
@@ -99,9 +105,9 @@ export function throughputChart(rows: PhaseResult[], title: string): string {
   const rest = rows.filter((r) => r.kind === 'rest');
   const sqs = rows.filter((r) => r.kind === 'sqs');
   const levels = [...new Set([...raw, ...rest].map((r) => r.concurrency!))].sort((a, b) => a - b);
-  const width = 760;
+  const width = 800;
   const height = 420;
-  const m = { left: 70, right: 70, top: 50, bottom: 60 };
+  const m = { left: 70, right: 70, top: 50, bottom: 80 };
   const plotW = width - m.left - m.right;
   const plotH = height - m.top - m.bottom;
   const maxRate = niceCeil(Math.max(1, ...raw.map((r) => r.ordersPerSecond), ...rest.map((r) => r.ordersPerSecond), ...sqs.map((r) => r.ordersPerSecond)));
@@ -110,12 +116,15 @@ export function throughputChart(rows: PhaseResult[], title: string): string {
   const yRate = (v: number) => m.top + plotH - (v / maxRate) * plotH;
   const yP99 = (v: number) => m.top + plotH - (v / maxP99) * plotH;
   const path = (points: Array<[number, number]>) => points.map(([px, py], i) => `${i ? 'L' : 'M'}${px.toFixed(1)},${py.toFixed(1)}`).join(' ');
-  const series = (data: PhaseResult[], value: (r: PhaseResult) => number, y: (v: number) => number, color: string, dash = '') => {
+  const series = (data: PhaseResult[], value: (r: PhaseResult) => number, y: (v: number) => number, color: string, dash = '', labelBelow = false) => {
     const points = data.map((r) => [x(r.concurrency!), y(value(r))] as [number, number]);
     return [
       `<path d="${path(points)}" fill="none" stroke="${color}" stroke-width="2.5"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`,
       ...points.map(([px, py], i) => `<circle cx="${px.toFixed(1)}" cy="${py.toFixed(1)}" r="4" fill="${color}"><title>${esc(data[i].label)}: ${value(data[i]).toFixed(1)}</title></circle>`),
-      ...points.map(([px, py], i) => `<text x="${px.toFixed(1)}" y="${(py - 9).toFixed(1)}" text-anchor="middle" font-size="11" fill="${color}">${Math.round(value(data[i]))}</text>`),
+      ...points.map(
+        ([px, py], i) =>
+          `<text x="${px.toFixed(1)}" y="${(labelBelow ? py + 18 : py - 9).toFixed(1)}" text-anchor="middle" font-size="11" fill="${color}">${Math.round(value(data[i]))}</text>`,
+      ),
     ].join('\n');
   };
   const grid: string[] = [];
@@ -129,19 +138,29 @@ export function throughputChart(rows: PhaseResult[], title: string): string {
   for (const level of levels) {
     grid.push(`<text x="${x(level)}" y="${m.top + plotH + 20}" text-anchor="middle" font-size="12">${level}</text>`);
   }
-  const references = sqs.map((r, i) => {
-    const y = yRate(r.ordersPerSecond);
-    return `<line x1="${m.left}" x2="${m.left + plotW}" y1="${y}" y2="${y}" stroke="#27ae60" stroke-dasharray="2,4" stroke-width="1.5"/>
-<text x="${m.left + 6 + i * 150}" y="${y - 5}" font-size="11" fill="#27ae60">${esc(r.label)}: ${Math.round(r.ordersPerSecond)}/s</text>`;
-  });
+  // SQS drain rates: dotted lines, labelled at the left, the labels stacked when the lines are close.
+  let lastLabelY = Infinity;
+  const references = [...sqs]
+    .sort((a, b) => a.ordersPerSecond - b.ordersPerSecond)
+    .map((r) => {
+      const y = yRate(r.ordersPerSecond);
+      const labelY = Math.min(y - 5, lastLabelY - 13);
+      lastLabelY = labelY;
+      const workers = r.workers ? `, ${r.workers} worker${r.workers > 1 ? 's' : ''}` : '';
+      return `<line x1="${m.left}" x2="${m.left + plotW}" y1="${y}" y2="${y}" stroke="#27ae60" stroke-dasharray="2,4" stroke-width="1.5"/>
+<text x="${m.left + 30}" y="${labelY}" font-size="11" fill="#27ae60">${esc(r.label)}${workers}: ${Math.round(r.ordersPerSecond)}/s</text>`;
+    });
+  let legendX = m.left;
   const legend = [
-    ['#7f8c8d', 'raw limit (pg, same transaction) tx/s', ''],
+    ['#7f8c8d', 'raw limit: same transaction on pg, tx/s', ''],
     ['#2c6fbb', 'REST orders/s', ''],
-    ['#c0392b', 'REST p99 latency (ms, right axis)', '6,4'],
-  ].map(
-    ([color, text, dash], i) =>
-      `<line x1="${m.left + i * 230}" x2="${m.left + i * 230 + 24}" y1="${height - 14}" y2="${height - 14}" stroke="${color}" stroke-width="2.5"${dash ? ` stroke-dasharray="${dash}"` : ''}/><text x="${m.left + i * 230 + 30}" y="${height - 10}" font-size="12">${text}</text>`,
-  );
+    ['#c0392b', 'REST p99 ms (right axis)', '6,4'],
+    ['#27ae60', 'SQS drain orders/s', '2,4'],
+  ].map(([color, text, dash]) => {
+    const x = legendX;
+    legendX += 36 + text.length * 5.6;
+    return `<line x1="${x}" x2="${x + 24}" y1="${height - 14}" y2="${height - 14}" stroke="${color}" stroke-width="2.5"${dash ? ` stroke-dasharray="${dash}"` : ''}/><text x="${x + 30}" y="${height - 10}" font-size="11">${text}</text>`;
+  });
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif">
 <rect width="100%" height="100%" fill="white"/>
 <text x="${width / 2}" y="24" text-anchor="middle" font-size="15" font-weight="bold">${esc(title)}</text>
@@ -154,7 +173,7 @@ ${grid.join('\n')}
 <text transform="translate(${width - 16},${m.top + plotH / 2}) rotate(90)" text-anchor="middle" font-size="12" fill="#c0392b">p99 latency, ms</text>
 ${references.join('\n')}
 ${series(raw, (r) => r.ordersPerSecond, yRate, '#7f8c8d')}
-${series(rest, (r) => r.ordersPerSecond, yRate, '#2c6fbb')}
+${series(rest, (r) => r.ordersPerSecond, yRate, '#2c6fbb', '', true)}
 ${series(rest, (r) => r.latency?.p99Ms ?? 0, yP99, '#c0392b', '6,4')}
 ${legend.join('\n')}
 </svg>

@@ -1,3 +1,4 @@
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -61,6 +62,10 @@ export interface ChaosResult {
   requests: { rest: number; restAcceptedAsync: number; restRetries: number; restRetryKinds: Record<string, number>; restFailed: Record<string, number>; sqsSent: number; sqsUnsent: number };
   outcomes: Record<string, number>;
   fencedCommits: number | null;
+  /** Messages in the orders dead-letter queue at the end (where lost queue orders usually are). */
+  deadLetters: number | null;
+  /** Apps that died without being killed by the schedule (a crash is a finding too); each was restarted. */
+  crashedApps: string[];
   invariants: InvariantReport;
   eventsQueue?: EventsQueueReport;
   /** Accepted orders still unprocessed when waiting stopped. */
@@ -94,6 +99,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     log(`logs in ${system.logDir}`);
     const [api1, api2] = [await system.startApp('api', 'api-1'), await system.startApp('api', 'api-2')];
     const [worker1, worker2] = [await system.startApp('worker', 'worker-1'), await system.startApp('worker', 'worker-2')];
+    const crashes: string[] = [];
+    const started = Date.now();
+    for (const app of [api1, api2, worker1, worker2]) {
+      app.supervise((name) => {
+        crashes.push(`${name} at t=${((Date.now() - started) / 1000).toFixed(1)}s`);
+        log(`  ${name} died on its own (see ${app.logFile}); restarting it`);
+      });
+    }
     const targets = [new HttpTarget(api1.url, system.apiKey, 64), new HttpTarget(api2.url, system.apiKey, 64)];
 
     // Accounts and stock: every fourth customer has a credit limit, half of the SKUs are scarce,
@@ -155,7 +168,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     progress.start('chaos', options.orders, 'orders');
     let done = 0;
     const tick = () => progress.update(++done);
-    const started = Date.now();
+    const placing = Date.now();
     const faultRecords: FaultRecord[] = [];
     const [, sent] = await Promise.all([
       runPaced({ total: rest.length, ratePerSecond: rest.length / options.seconds, concurrency: 48, op: (i, client) => storefront(rest[i], client).finally(tick) }),
@@ -165,7 +178,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
         giveUpAfterMs: 180_000,
         onSent: () => tick(),
       }),
-      runFaults(faults, started, faultRecords, log),
+      runFaults(faults, placing, faultRecords, log),
     ]);
     progress.stop();
     requests.sqsSent = sent.sent.length;
@@ -174,7 +187,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       accepted.push({ customerId: order.command.customerId, clientOrderId: order.command.clientOrderId, channel: 'sqs', sendSeq: order.sendSeq });
     }
 
-    log(`all orders placed after ${Math.round((Date.now() - started) / 1000)} s; waiting for the workers to process every accepted order...`);
+    log(`all orders placed after ${Math.round((Date.now() - placing) / 1000)} s; waiting for the workers to process every accepted order...`);
     const waitStopped = await waitForAccepted(system, runTag, accepted, progress);
     const unrelayed = await waitForOutboxRelay(system.pool, `${runTag}-`, { stallMs: 60_000 });
     if (unrelayed) log(`warning: ${unrelayed} outcome events still unrelayed`);
@@ -182,7 +195,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     const invariants = await checkInvariants(system.pool, { customerPrefix: `${runTag}-`, accepted, initialStock, requirePublished: true });
     const outcomes = await outcomeCounts(system, runTag);
     const fencedCommits = await fencedCommitCount([worker1, worker2, api1, api2]);
+    const crashedApps = crashes;
+    const deadLetters = await system
+      .sqs!.send(new GetQueueAttributesCommand({ QueueUrl: system.env.ORDERS_DLQ_URL, AttributeNames: ['ApproximateNumberOfMessages'] }))
+      .then((answer) => Number(answer.Attributes?.ApproximateNumberOfMessages ?? 0))
+      .catch(() => null);
 
+    // A crash is reported, not failed on: the app was restarted as an orchestrator would, and
+    // what the run must prove is that no order or event suffered from it.
     const ok = invariants.ok && eventsQueue.missing === 0 && eventsQueue.outOfOrder === 0 && faultRecords.every((fault) => fault.ok);
     const result: ChaosResult = {
       runTag,
@@ -191,6 +211,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       requests,
       outcomes,
       fencedCommits,
+      deadLetters,
+      crashedApps,
       invariants,
       eventsQueue,
       waitStopped,

@@ -3,6 +3,7 @@ import type { PoolClient } from 'pg';
 import type { EntityManager } from 'typeorm';
 import { Order, PlaceOrderCommand } from '@orderflow/domain/order';
 import { decidePlacement } from '@orderflow/domain/placement-decision';
+import { newOrder } from '@orderflow/domain/new-order';
 import { requestFingerprint } from '@orderflow/domain/request-fingerprint';
 import { CustomersRepository } from '@orderflow/persistence/customers.repository';
 import { InventoryRepository } from '@orderflow/persistence/inventory.repository';
@@ -21,10 +22,14 @@ const orders = new OrdersRepository();
 const inventory = new InventoryRepository();
 const outbox = new OutboxRepository();
 
-/** The repositories only call `manager.queryRunner.query(text, params, true)`: hand them a pg client instead. */
+/**
+ * The repositories only use `manager.queryRunner`: its `query(text, params, true)` (queryRows) and
+ * the pg connection its `connect()` resolves to (queryPrepared). Hand them a plain pg client.
+ */
 export function pgManager(client: PoolClient): EntityManager {
   const queryRunner = {
     query: async (text: string, params?: unknown[]) => ({ records: (await client.query(text, params)).rows }),
+    connect: async () => client,
   };
   return { queryRunner } as unknown as EntityManager;
 }
@@ -53,22 +58,7 @@ export async function placeOrderRaw(client: PoolClient, command: PlaceOrderComma
       if (stock.size > 0) decision = decidePlacement({ customer, currency: command.currency, items: command.items, stock });
     }
     const now = new Date();
-    const order: Order = {
-      id: randomUUID(),
-      customerId: command.customerId,
-      clientOrderId: command.clientOrderId,
-      orderNumber: customer.lastOrderNumber + 1,
-      status: decision.status,
-      rejectionReason: decision.status === 'REJECTED' ? decision.reason : null,
-      currency: command.currency,
-      totalCents: decision.totalCents,
-      items: command.items.map(({ sku, quantity, unitPriceCents }) => ({ sku, quantity, unitPriceCents })),
-      shippingAddress: command.shippingAddress ?? null,
-      metadata: command.metadata ?? null,
-      source: 'http',
-      createdAt: now.toISOString(),
-      updatedAt: now.toISOString(),
-    };
+    const order = newOrder(command, decision, customer.lastOrderNumber + 1, 'http', randomUUID(), now);
     await orders.insert(manager, { ...order, requestHash, createdAt: now });
     await customers.recordOrderOutcome(manager, order.customerId, order.orderNumber, decision.status === 'CONFIRMED' ? decision.totalCents : 0);
     if (decision.status === 'CONFIRMED' && decision.stockToReserve.size > 0) {

@@ -132,7 +132,8 @@ export async function startSystem(opts: {
           roles.push(
             { role: 'postgres', pids: () => pidsMatching(postgres(primaryPort)) },
             { role: 'postgres replica', pids: () => pidsMatching(postgres(replicaPort)) },
-            { role: 'redis', pids: () => pidsMatching((cmd) => cmd.includes('redis-server') && cmd.includes(`--port ${redisPort}`)) },
+            // redis-server renames its process to "redis-server 127.0.0.1:<port>".
+            { role: 'redis', pids: () => pidsMatching((cmd) => cmd.includes('redis-server') && cmd.includes(`:${redisPort}`)) },
             { role: 'sqs emulator', pids: () => pidsMatching((cmd, pid) => cmd.includes('fauxqs') && processEnvVar(pid, 'FAUXQS_PORT') === String(sqsPort)) },
           );
         }

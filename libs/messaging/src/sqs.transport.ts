@@ -40,7 +40,16 @@ export interface SqsTransportOptions {
   backoffMaxSeconds?: number;
   /** How long SIGTERM waits for running messages before releasing them. */
   shutdownGraceMs?: number;
+  /**
+   * Messages processed at the same time, at most; keep it within the database pool, or messages
+   * time out waiting for a connection and burn their receive count.
+   */
+  maxConcurrency?: number;
+  /** Failures worth retrying in-process a few times before the message is released (a blip). */
+  isTransient?: (error: unknown) => boolean;
 }
+
+const IN_PROCESS_RETRY_DELAYS_MS = [250, 1000];
 
 /** What a handler receives: the validated message and where it came from. */
 export interface SqsMessageEnvelope {
@@ -86,10 +95,14 @@ export class SqsTransport extends Server implements CustomTransportStrategy {
   private stopping = false;
   private drained?: Promise<void>;
   private capacityWaiters: Array<() => void> = [];
+  private readonly slots: Semaphore;
+  /** Consecutive messages that failed transiently: receiving pauses while a dependency is down. */
+  private transientStreak = 0;
 
   constructor(private readonly options: SqsTransportOptions) {
     super();
     this.deleter = new DeleteBatcher(options.client, options.queueUrl);
+    this.slots = new Semaphore(options.maxConcurrency ?? 10);
   }
 
   listen(callback: (error?: unknown) => void): void {
@@ -143,6 +156,7 @@ export class SqsTransport extends Server implements CustomTransportStrategy {
     let failures = 0;
     while (!this.stopping) {
       await this.waitForCapacity();
+      await this.pauseWhileFailing();
       if (this.stopping) return;
       try {
         const { Messages = [] } = await this.options.client.send(
@@ -188,7 +202,7 @@ export class SqsTransport extends Server implements CustomTransportStrategy {
       .dispatch(
         items,
         async (item) => {
-          const verdict = await this.handle(item);
+          const verdict = await this.slots.run(() => this.handle(item));
           if (verdict.delete) await this.delete(item);
           return verdict.next;
         },
@@ -224,7 +238,10 @@ export class SqsTransport extends Server implements CustomTransportStrategy {
       },
     };
     try {
-      await lastValueFrom(this.transformToObservable(await handler(envelope)), { defaultValue: undefined });
+      await this.runWithRetries(async () => {
+        await lastValueFrom(this.transformToObservable(await handler(envelope)), { defaultValue: undefined });
+      });
+      this.transientStreak = 0;
       messagesProcessed.inc({ type: parsed.message.type });
       this.log.debug({
         msg: `processed ${parsed.message.type} ${message.MessageId}`,
@@ -244,6 +261,7 @@ export class SqsTransport extends Server implements CustomTransportStrategy {
         traceparent: envelope.context.traceparent,
       });
       messagesRetried.inc();
+      this.transientStreak++;
       await this.release(item, delay);
       return { delete: false, next: 'stop-group' };
     }
@@ -260,6 +278,26 @@ export class SqsTransport extends Server implements CustomTransportStrategy {
     messagesDeadLettered.inc({ reason: reason.code });
     this.log.warn(`message ${item.message.MessageId} dead-lettered: ${reason.code} ${reason.detail}`);
     return { delete: true, next: 'continue' };
+  }
+
+  /** Retries transient failures a couple of times in-process: a blip should not cost a receive. */
+  private async runWithRetries(work: () => Promise<void>): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await work();
+      } catch (error) {
+        const delay = IN_PROCESS_RETRY_DELAYS_MS[attempt];
+        if (delay === undefined || this.stopping || !this.options.isTransient?.(error)) throw error;
+        await sleep(delay);
+      }
+    }
+  }
+
+  /** While messages keep failing transiently (a dependency is down), receive less and less often. */
+  private async pauseWhileFailing(): Promise<void> {
+    if (this.transientStreak === 0) return;
+    const ms = Math.min(500 * 2 ** Math.min(this.transientStreak - 1, 5), 15_000);
+    await sleep(ms, undefined, { signal: this.pollAbort.signal }).catch(() => undefined);
   }
 
   private backoffSeconds(receives: number): number {
@@ -360,4 +398,25 @@ function receiveCount(message: Message): number {
 function compareSequence(a?: string, b?: string): number {
   if (!a || !b) return 0;
   return a.length !== b.length ? a.length - b.length : a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** At most `size` tasks at once; the others wait their turn in FIFO order. */
+class Semaphore {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(private readonly size: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.active < this.size) this.active++;
+    // A finishing task hands its slot straight to the next waiter.
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active--;
+    }
+  }
 }

@@ -1,6 +1,9 @@
 import { EntityManager } from 'typeorm';
 import { CustomerAccount } from '@orderflow/domain/order';
-import { queryRows, toNumber } from './sql';
+import { queryPrepared, queryRows, toNumber } from './sql';
+
+/** The columns of CustomerRecord, named (prepared statements must not use `*`). */
+const CUSTOMER_COLUMNS = 'id, currency, credit_limit_cents, open_balance_cents, last_order_number, fence_token';
 
 interface CustomerRecord {
   id: string;
@@ -29,12 +32,12 @@ export class CustomersRepository {
    * holder has already written: the caller's lock has expired and it must not commit.
    */
   async lockWithFence(manager: EntityManager, customerId: string, currencyIfNew: string, fenceToken: string): Promise<CustomerAccount | null> {
-    const rows = await queryRows<CustomerRecord>(
+    const rows = await queryPrepared<CustomerRecord>(
       manager,
       `INSERT INTO customers (id, currency, fence_token) VALUES ($1, $2, $3)
        ON CONFLICT (id) DO UPDATE SET fence_token = EXCLUDED.fence_token
          WHERE customers.fence_token <= EXCLUDED.fence_token
-       RETURNING *`,
+       RETURNING ${CUSTOMER_COLUMNS}`,
       [customerId, currencyIfNew, fenceToken],
     );
     return rows.length ? toAccount(rows[0]) : null;
@@ -54,7 +57,7 @@ export class CustomersRepository {
   }
 
   async recordOrderOutcome(manager: EntityManager, customerId: string, orderNumber: number, balanceDeltaCents: number): Promise<void> {
-    await queryRows(
+    await queryPrepared(
       manager,
       `UPDATE customers SET last_order_number = $2, open_balance_cents = open_balance_cents + $3, updated_at = now()
        WHERE id = $1`,

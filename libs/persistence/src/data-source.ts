@@ -1,3 +1,4 @@
+import { Client, ClientConfig } from 'pg';
 import { DataSource } from 'typeorm';
 import { MIGRATIONS } from './migrations';
 
@@ -5,6 +6,19 @@ export interface DataSourceOptions {
   url: string;
   poolSize?: number;
   applicationName: string;
+}
+
+/**
+ * pg emits 'error' on a client that is checked out of the pool but not running a query (a session
+ * held between statements, the outbox relay's leader session) when the server goes away, e.g. a
+ * PostgreSQL restart; unhandled, that event kills the process. The failure still reaches the next
+ * query on that client, and the pool discards broken clients on release.
+ */
+class ResilientClient extends Client {
+  constructor(config?: string | ClientConfig) {
+    super(config);
+    this.on('error', () => undefined);
+  }
 }
 
 /**
@@ -26,6 +40,7 @@ export function createDataSource(options: DataSourceOptions): DataSource {
       // A query stuck on a dead server must fail so that the caller can retry or enqueue.
       query_timeout: 15000,
       keepAlive: true,
+      Client: ResilientClient,
     },
   });
 }

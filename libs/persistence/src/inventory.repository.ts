@@ -1,12 +1,12 @@
 import { EntityManager } from 'typeorm';
-import { queryRows } from './sql';
+import { queryPrepared, queryRows } from './sql';
 
 /** SQL for stock records. Stock rows are shared across customers, so they are always locked in SKU order. */
 export class InventoryRepository {
   /** Row-locks the stock records of these SKUs in sorted order (no deadlocks) and returns what is available. */
   async lockStock(manager: EntityManager, skus: readonly string[]): Promise<Map<string, number>> {
     if (skus.length === 0) return new Map();
-    const rows = await queryRows<{ sku: string; available: number }>(
+    const rows = await queryPrepared<{ sku: string; available: number }>(
       manager,
       `SELECT sku, available FROM inventory WHERE sku = ANY($1::varchar[]) ORDER BY sku FOR UPDATE`,
       [[...skus].sort()],
@@ -18,7 +18,7 @@ export class InventoryRepository {
   async adjust(manager: EntityManager, deltas: ReadonlyMap<string, number>): Promise<void> {
     if (deltas.size === 0) return;
     const skus = [...deltas.keys()].sort();
-    await queryRows(
+    await queryPrepared(
       manager,
       `UPDATE inventory SET available = available + d.delta, updated_at = now()
        FROM unnest($1::varchar[], $2::int[]) AS d(sku, delta) WHERE inventory.sku = d.sku`,

@@ -1,6 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { LineItem, Order, OrderSource, OrderStatus, RejectionReason } from '@orderflow/domain/order';
-import { queryRows, toNumber } from './sql';
+import { queryPrepared, queryRows, toNumber } from './sql';
 
 export interface StoredOrder extends Order {
   requestHash: string;
@@ -41,8 +41,10 @@ interface OrderRecord {
   items: LineItem[] | null;
 }
 
+// Columns named, not o.*: findByClientOrderId runs as a prepared statement (see queryPrepared).
 const SELECT_ORDER = `
-  SELECT o.*, (
+  SELECT o.id, o.customer_id, o.client_order_id, o.order_number, o.status, o.rejection_reason, o.currency, o.total_cents,
+         o.shipping_address, o.metadata, o.source, o.request_hash, o.created_at, o.updated_at, (
     SELECT json_agg(json_build_object('sku', i.sku, 'quantity', i.quantity, 'unitPriceCents', i.unit_price_cents)
                     ORDER BY i.line_no)
     FROM order_items i WHERE i.order_id = o.id
@@ -81,7 +83,7 @@ export class OrdersRepository {
   }
 
   async findByClientOrderId(manager: EntityManager, customerId: string, clientOrderId: string): Promise<StoredOrder | null> {
-    const rows = await queryRows<OrderRecord>(manager, `${SELECT_ORDER} WHERE o.customer_id = $1 AND o.client_order_id = $2`, [
+    const rows = await queryPrepared<OrderRecord>(manager, `${SELECT_ORDER} WHERE o.customer_id = $1 AND o.client_order_id = $2`, [
       customerId,
       clientOrderId,
     ]);
@@ -100,7 +102,7 @@ export class OrdersRepository {
 
   /** Inserts the order and its items in one statement (one round trip on the hot path). */
   async insert(manager: EntityManager, order: NewOrderRow): Promise<void> {
-    await queryRows(
+    await queryPrepared(
       manager,
       `WITH new_order AS (
          INSERT INTO orders (id, customer_id, client_order_id, order_number, status, rejection_reason, currency,

@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { queryRows } from './sql';
+import { queryPrepared, queryRows } from './sql';
 
 export interface OutboxEvent {
   eventId: string;
@@ -11,7 +11,7 @@ export interface OutboxEvent {
 /** Outcome events, written in the same transaction as the order they describe. */
 export class OutboxRepository {
   async append(manager: EntityManager, event: OutboxEvent): Promise<void> {
-    await queryRows(manager, `INSERT INTO outbox_events (event_id, customer_id, type, payload) VALUES ($1, $2, $3, $4)`, [
+    await queryPrepared(manager, `INSERT INTO outbox_events (event_id, customer_id, type, payload) VALUES ($1, $2, $3, $4)`, [
       event.eventId,
       event.customerId,
       event.type,

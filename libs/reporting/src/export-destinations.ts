@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -8,6 +8,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
  * Where an export goes. Nothing appears under the final name until `commit`: a file is written
  * beside it and renamed, an S3 object is a multipart upload completed only at the end (and
  * aborted on failure). An interrupted export therefore never leaves a partial file or object.
+ * Standard output (`-`), pipes and devices are written as they are.
  */
 export interface ExportDestination {
   /** file path or s3://bucket/key */
@@ -37,13 +38,23 @@ export function parseS3Url(out: string): { bucket: string; key: string } | null 
 }
 
 export async function openDestination(out: string, contentType: string, s3: S3Settings): Promise<ExportDestination> {
-  if (!isS3Url(out)) return fileDestination(out);
+  if (out === '-') return streamDestination('standard output', process.stdout);
+  if (!isS3Url(out)) {
+    // A pipe, a device or /dev/stdout cannot be replaced by a rename: write to it as it is.
+    const existing = await stat(out).catch(() => null);
+    return existing && !existing.isFile() ? streamDestination(out, createWriteStream(out)) : fileDestination(out);
+  }
   const target = parseS3Url(out);
   if (!target) throw new Error(`--out ${out}: expected s3://bucket/key`);
   // Loaded only for S3: the SDK is a good part of a small process's memory.
   const [{ S3Client }, { Upload }] = await Promise.all([import('@aws-sdk/client-s3'), import('@aws-sdk/lib-storage')]);
   const client = new S3Client({ region: s3.region, endpoint: s3.endpoint, forcePathStyle: s3.endpoint !== undefined });
   return s3Destination(client, Upload, target.bucket, target.key, contentType);
+}
+
+/** Nothing to publish or take back: a consumer reads it as it comes. */
+function streamDestination(name: string, stream: Writable): ExportDestination {
+  return { name, stream, commit: async () => undefined, abort: async () => undefined };
 }
 
 function fileDestination(path: string): ExportDestination {

@@ -18,6 +18,7 @@ export function exportProgress(output: NodeJS.WriteStream): ExportProgress {
 class ProgressBar implements ExportProgress {
   private bar?: SingleBar;
   private timer?: NodeJS.Timeout;
+  private refresh = () => undefined as void;
 
   constructor(private readonly output: NodeJS.WriteStream) {}
 
@@ -31,12 +32,14 @@ class ProgressBar implements ExportProgress {
       etaBuffer: 50,
     });
     this.bar.start(totalOrders, 0, { rows: 0, rate: 0 });
-    this.timer = setInterval(() => this.bar!.update(counts.orders, { rows: counts.rows, rate: rate(counts.rows, started) }), POLL_MS);
+    this.refresh = () => this.bar!.update(counts.orders, { rows: counts.rows, rate: rate(counts.rows, started) });
+    this.timer = setInterval(this.refresh, POLL_MS);
     this.timer.unref();
   }
 
   stop(): void {
     clearInterval(this.timer);
+    this.refresh(); // the bar's last state is where the export ended
     this.bar?.stop();
   }
 }

@@ -41,10 +41,26 @@ export interface OrderExportCursor {
 
 const ROWS_PER_FETCH = 1000;
 
+/** The export's statement: every order of the range with its items, each order's lines together. */
+export function orderExportQuery(range: DateRange): { text: string; values: unknown[] } {
+  return {
+    text: `SELECT o.id, o.customer_id, o.client_order_id, o.order_number, o.status, o.rejection_reason, o.currency,
+                  o.total_cents, o.shipping_address::text AS shipping_address, o.metadata::text AS metadata, o.source,
+                  ${isoTimestamp('o.created_at')} AS created_at, ${isoTimestamp('o.updated_at')} AS updated_at,
+                  i.line_no, i.sku, i.quantity, i.unit_price_cents
+           FROM orders o
+           LEFT JOIN order_items i ON i.order_id = o.id
+           WHERE o.created_at >= $1 AND o.created_at < $2
+           ORDER BY o.created_at, o.id, i.line_no`,
+    values: [range.start, range.end],
+  };
+}
+
 /**
  * The orders of a date range with their items, read through a server-side cursor (pg-query-stream:
- * FETCH 1000 at a time, paused while the consumer is busy), so memory stays flat however many rows.
- * Count and rows share one REPEATABLE READ snapshot: the total is exact.
+ * a portal read 1,000 rows per fetch, the next fetch only once the consumer has taken most of the
+ * previous one), so memory stays flat however many rows. Count and rows share one REPEATABLE READ
+ * snapshot: the total is exact.
  */
 export class OrderExportRepository {
   async open(client: Client, range: DateRange): Promise<OrderExportCursor> {
@@ -54,20 +70,8 @@ export class OrderExportRepository {
         `SELECT count(*) AS orders FROM orders o WHERE o.created_at >= $1 AND o.created_at < $2`,
         [range.start, range.end],
       );
-      const stream = client.query(
-        new QueryStream(
-          `SELECT o.id, o.customer_id, o.client_order_id, o.order_number, o.status, o.rejection_reason, o.currency,
-                  o.total_cents, o.shipping_address::text AS shipping_address, o.metadata::text AS metadata, o.source,
-                  ${isoTimestamp('o.created_at')} AS created_at, ${isoTimestamp('o.updated_at')} AS updated_at,
-                  i.line_no, i.sku, i.quantity, i.unit_price_cents
-           FROM orders o
-           LEFT JOIN order_items i ON i.order_id = o.id
-           WHERE o.created_at >= $1 AND o.created_at < $2
-           ORDER BY o.created_at, o.id, i.line_no`,
-          [range.start, range.end],
-          { batchSize: ROWS_PER_FETCH },
-        ),
-      );
+      const { text, values } = orderExportQuery(range);
+      const stream = client.query(new QueryStream(text, values, { batchSize: ROWS_PER_FETCH }));
       return {
         totalOrders: Number(rows[0].orders),
         rows: stream,

@@ -62,7 +62,12 @@ export function formatDate(date: Date): string {
 }
 
 /** `from`..`to` inclusive, at most `maxDays` days; problems are added to `errors`. */
-export function dateRange(from: string | undefined, to: string | undefined, maxDays: number, errors: FieldError[]): DateRange | null {
+export function dateRange(
+  from: string | undefined | null,
+  to: string | undefined | null,
+  maxDays: number,
+  errors: FieldError[],
+): DateRange | null {
   const start = checkedDate('from', from, errors);
   const last = checkedDate('to', to, errors);
   if (!start || !last) return null;
@@ -80,9 +85,9 @@ export function dateRange(from: string | undefined, to: string | undefined, maxD
 
 export function parseSalesQuery(query: Query): Validation<SalesQuery> {
   const errors = unknownParameters(query, ['from', 'to', 'granularity', 'currency']);
-  const granularityRaw = single(query, 'granularity', errors) ?? 'day';
-  const granularity = (GRANULARITIES as readonly string[]).includes(granularityRaw) ? (granularityRaw as Granularity) : null;
-  if (!granularity) errors.push({ field: 'granularity', message: `must be one of ${GRANULARITIES.join(', ')}` });
+  const granularityRaw = single(query, 'granularity', errors);
+  const granularity = GRANULARITIES.find((g) => g === (granularityRaw ?? 'day')) ?? null;
+  if (!granularity && granularityRaw !== null) errors.push({ field: 'granularity', message: `must be one of ${GRANULARITIES.join(', ')}` });
   const maxDays = granularity === 'day' ? MAX_DAY_GRANULARITY_DAYS : MAX_RANGE_DAYS;
   const range = dateRange(single(query, 'from', errors), single(query, 'to', errors), maxDays, errors);
   const currency = parseCurrency(query, errors);
@@ -99,13 +104,14 @@ export function parseTopSkusQuery(query: Query): Validation<TopSkusQuery> {
   const errors = unknownParameters(query, ['from', 'to', 'limit', 'currency']);
   const range = dateRange(single(query, 'from', errors), single(query, 'to', errors), MAX_RANGE_DAYS, errors);
   const limitRaw = single(query, 'limit', errors);
-  const limit = limitRaw === undefined ? DEFAULT_TOP_SKUS : /^\d{1,3}$/.test(limitRaw) ? Number(limitRaw) : NaN;
-  if (!(limit >= 1 && limit <= MAX_TOP_SKUS)) errors.push({ field: 'limit', message: `must be an integer between 1 and ${MAX_TOP_SKUS}` });
+  const limit = limitRaw === undefined ? DEFAULT_TOP_SKUS : limitRaw !== null && /^\d{1,3}$/.test(limitRaw) ? Number(limitRaw) : NaN;
+  if (limitRaw !== null && !(limit >= 1 && limit <= MAX_TOP_SKUS)) errors.push({ field: 'limit', message: `must be an integer between 1 and ${MAX_TOP_SKUS}` });
   const currency = parseCurrency(query, errors);
   return errors.length ? { ok: false, errors } : { ok: true, value: { range: range!, limit, currency } };
 }
 
-function checkedDate(field: string, value: string | undefined, errors: FieldError[]): Date | null {
+function checkedDate(field: string, value: string | undefined | null, errors: FieldError[]): Date | null {
+  if (value === null) return null;
   if (value === undefined) {
     errors.push({ field, message: 'is required (YYYY-MM-DD)' });
     return null;
@@ -117,7 +123,7 @@ function checkedDate(field: string, value: string | undefined, errors: FieldErro
 
 function parseCurrency(query: Query, errors: FieldError[]): string | null {
   const value = single(query, 'currency', errors);
-  if (value === undefined) return null;
+  if (value === undefined || value === null) return null;
   if (!ISO_4217_CODES.has(value)) {
     errors.push({ field: 'currency', message: 'must be an ISO 4217 currency code' });
     return null;
@@ -125,13 +131,16 @@ function parseCurrency(query: Query, errors: FieldError[]): string | null {
   return value;
 }
 
-/** One string value; `?a=1&a=2` arrives as an array and is refused. An empty value counts as absent. */
-function single(query: Query, name: string, errors: FieldError[]): string | undefined {
+/**
+ * One string value, undefined when absent (an empty value counts as absent), null when already
+ * refused: `?a=1&a=2` arrives as an array.
+ */
+function single(query: Query, name: string, errors: FieldError[]): string | undefined | null {
   const value = query[name];
   if (value === undefined || value === '') return undefined;
   if (typeof value !== 'string') {
     errors.push({ field: name, message: 'must be given once' });
-    return undefined;
+    return null;
   }
   return value;
 }

@@ -80,19 +80,22 @@ export class ReportsRepository {
     const currency = query.currency === null ? '' : `AND o.currency = $${params.push(query.currency)}`;
     const rows = await queryRows<Record<string, string>>(
       manager,
-      `SELECT to_char(date_trunc($3, o.created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS period_start,
-              o.currency,
-              count(*) AS orders,
-              count(*) FILTER (WHERE o.status = 'CONFIRMED') AS confirmed,
-              count(*) FILTER (WHERE o.status = 'REJECTED') AS rejected,
-              count(*) FILTER (WHERE o.status = 'CANCELLED') AS cancelled,
-              coalesce(sum(o.total_cents) FILTER (WHERE o.status <> 'REJECTED'), 0) AS gross,
-              coalesce(sum(o.total_cents) FILTER (WHERE o.status = 'CANCELLED'), 0) AS cancelled_total,
-              coalesce(sum(o.total_cents) FILTER (WHERE o.status = 'CONFIRMED'), 0) AS net
-       FROM orders o
-       WHERE ${IN_RANGE} ${currency}
-       GROUP BY 1, 2
-       ORDER BY 1, 2`,
+      // Grouped by the date_trunc expression the migration keeps statistics on; formatted per group.
+      `SELECT to_char(s.period, 'YYYY-MM-DD') AS period_start, s.*
+       FROM (
+         SELECT date_trunc($3, o.created_at AT TIME ZONE 'UTC') AS period,
+                o.currency,
+                count(*) AS orders,
+                count(*) FILTER (WHERE o.status = 'CONFIRMED') AS confirmed,
+                count(*) FILTER (WHERE o.status = 'REJECTED') AS rejected,
+                count(*) FILTER (WHERE o.status = 'CANCELLED') AS cancelled,
+                coalesce(sum(o.total_cents) FILTER (WHERE o.status <> 'REJECTED'), 0) AS gross,
+                coalesce(sum(o.total_cents) FILTER (WHERE o.status = 'CANCELLED'), 0) AS cancelled_total,
+                coalesce(sum(o.total_cents) FILTER (WHERE o.status = 'CONFIRMED'), 0) AS net
+         FROM orders o
+         WHERE ${IN_RANGE} ${currency}
+         GROUP BY 1, 2) s
+       ORDER BY s.period, s.currency`,
       params,
     );
     return rows.map((r) => ({
@@ -165,7 +168,7 @@ export class ReportsRepository {
       manager,
       `SELECT c.id, c.currency, c.credit_limit_cents, c.open_balance_cents,
               s.total, s.confirmed, s.rejected, s.cancelled,
-              to_jsonb(f) AS first_order, to_jsonb(l) AS last_order
+              to_json(f) AS first_order, to_json(l) AS last_order
        FROM customers c
        CROSS JOIN LATERAL (
          SELECT count(*) AS total,
