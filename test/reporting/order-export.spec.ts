@@ -32,9 +32,7 @@ describe('order export (npm run report:export)', () => {
   let s3: S3Client;
 
   beforeAll(async () => {
-    const T0 = Date.now();
     exporter = buildExporter();
-    console.log('TIMING build', Date.now() - T0);
     stack = await startTestStack();
     workDir = mkdtempSync(join(tmpdir(), 'orderflow-export-'));
     s3 = new S3Client({ endpoint: stack.env.S3_ENDPOINT, region: stack.env.AWS_REGION, forcePathStyle: true, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
@@ -43,7 +41,6 @@ describe('order export (npm run report:export)', () => {
     await seedOrders(stack.env.DATABASE_URL, { prefix: 'before', orders: 100, customers: 10, start: '2026-09-30T00:00:00Z', days: 1 });
     await seedOrders(stack.env.DATABASE_URL, { prefix: 'after', orders: 100, customers: 10, start: '2026-10-29T00:00:00Z', days: 1 });
     await stack.postgres.waitForReplicaCatchUp(60_000);
-    console.log('TIMING beforeAll', Date.now() - T0);
   });
 
   afterAll(async () => {
@@ -109,16 +106,13 @@ describe('order export (npm run report:export)', () => {
     expect(run.code).toBe(0);
     expect(run.stderr).toMatch(/progress: \d+\/200000 orders/); // plain lines, not a bar: stderr is not a terminal
 
-    let t0 = Date.now();
     const expected = await primaryChecksum(RANGE.from, RANGE.to);
-    console.log('TIMING primary checksum', Date.now() - t0); t0 = Date.now();
     expect(expected.orders).toBe(SEEDED_ORDERS);
     const summary = /exported (\d+) rows \((\d+) orders\) to (.+) in ([\d.]+) s: (\d+) rows\/s, peak RSS ([\d.]+) MB/.exec(run.stdout);
     expect(summary).not.toBeNull();
     const [, rows, orders, destination, seconds, rate, peakRssMb] = summary!;
     expect({ rows: Number(rows), orders: Number(orders), destination }).toEqual({ rows: expected.rows, orders: SEEDED_ORDERS, destination: file });
     expect(await csvChecksum(file)).toEqual(expected);
-    console.log('TIMING csv checksum', Date.now() - t0);
     // Measured by the exporter itself (getrusage maxRSS: the kernel's high-water mark for the process).
     expect(Number(peakRssMb)).toBeLessThan(MAX_PEAK_RSS_MB);
     process.stdout.write(`[export measurement] ${rows} rows, ${orders} orders in ${seconds} s = ${rate} rows/s, peak RSS ${peakRssMb} MB\n`);

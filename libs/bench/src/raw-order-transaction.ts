@@ -8,7 +8,7 @@ import { requestFingerprint } from '@orderflow/domain/request-fingerprint';
 import { CustomersRepository } from '@orderflow/persistence/customers.repository';
 import { InventoryRepository } from '@orderflow/persistence/inventory.repository';
 import { OrdersRepository } from '@orderflow/persistence/orders.repository';
-import { OutboxRepository } from '@orderflow/persistence/outbox.repository';
+import { PlacementRepository } from '@orderflow/persistence/placement.repository';
 import { orderEvent, placementEventType } from '@orderflow/orders/order-events';
 
 /**
@@ -20,7 +20,7 @@ import { orderEvent, placementEventType } from '@orderflow/orders/order-events';
 const customers = new CustomersRepository();
 const orders = new OrdersRepository();
 const inventory = new InventoryRepository();
-const outbox = new OutboxRepository();
+const placements = new PlacementRepository();
 
 /**
  * The repositories only use `manager.queryRunner`: its `query(text, params, true)` (queryRows) and
@@ -59,12 +59,15 @@ export async function placeOrderRaw(client: PoolClient, command: PlaceOrderComma
     }
     const now = new Date();
     const order = newOrder(command, decision, customer.lastOrderNumber + 1, 'http', randomUUID(), now);
-    await orders.insert(manager, { ...order, requestHash, createdAt: now });
-    await customers.recordOrderOutcome(manager, order.customerId, order.orderNumber, decision.status === 'CONFIRMED' ? decision.totalCents : 0);
     if (decision.status === 'CONFIRMED' && decision.stockToReserve.size > 0) {
       await inventory.adjust(manager, new Map([...decision.stockToReserve].map(([sku, quantity]) => [sku, -quantity])));
     }
-    await outbox.append(manager, orderEvent(placementEventType(order), order, { source: 'http' }));
+    await placements.record(
+      manager,
+      { ...order, requestHash, createdAt: now },
+      decision.status === 'CONFIRMED' ? decision.totalCents : 0,
+      orderEvent(placementEventType(order), order, { source: 'http' }),
+    );
     await client.query('COMMIT');
     return order.status;
   } catch (error) {

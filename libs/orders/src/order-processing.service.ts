@@ -10,6 +10,7 @@ import { CustomersRepository } from '@orderflow/persistence/customers.repository
 import { InventoryRepository } from '@orderflow/persistence/inventory.repository';
 import { OrdersRepository, StoredOrder } from '@orderflow/persistence/orders.repository';
 import { OutboxRepository } from '@orderflow/persistence/outbox.repository';
+import { PlacementRepository } from '@orderflow/persistence/placement.repository';
 import { lockWaitDuration, orderOutcomes, orderProcessingDuration, staleLockCommits } from '@orderflow/observability/metrics';
 import { IdempotencyConflictError, OrderNotCancellableError, OrderNotFoundError, StaleLockError } from './order-errors';
 import { CommandContext, orderEvent, placementEventType } from './order-events';
@@ -41,6 +42,7 @@ export class OrderProcessingService {
     private readonly customers = new CustomersRepository(),
     private readonly inventory = new InventoryRepository(),
     private readonly outbox = new OutboxRepository(),
+    private readonly placements = new PlacementRepository(),
   ) {}
 
   async placeOrder(command: PlaceOrderCommand, context: CommandContext): Promise<PlaceOrderResult> {
@@ -93,15 +95,13 @@ export class OrderProcessingService {
     const decision = await this.decide(manager, customer, command);
     const now = new Date();
     const order = newOrder(command, decision, customer.lastOrderNumber + 1, context.source, randomUUID(), now);
-    await this.orders.insert(manager, { ...order, requestHash, createdAt: now });
-    await this.customers.recordOrderOutcome(
-      manager,
-      order.customerId,
-      order.orderNumber,
-      decision.status === 'CONFIRMED' ? decision.totalCents : 0,
-    );
     if (decision.status === 'CONFIRMED') await this.inventory.adjust(manager, negate(decision.stockToReserve));
-    await this.outbox.append(manager, orderEvent(placementEventType(order), order, context));
+    await this.placements.record(
+      manager,
+      { ...order, requestHash, createdAt: now },
+      decision.status === 'CONFIRMED' ? decision.totalCents : 0,
+      orderEvent(placementEventType(order), order, context),
+    );
     if (lease.signal.aborted) throw new StaleLockError(command.customerId);
     orderOutcomes.inc({ status: order.status, reason: order.rejectionReason ?? '', source: context.source });
     return { order, created: true };

@@ -56,15 +56,6 @@ export class CustomersRepository {
     return toAccount(rows[0]);
   }
 
-  async recordOrderOutcome(manager: EntityManager, customerId: string, orderNumber: number, balanceDeltaCents: number): Promise<void> {
-    await queryPrepared(
-      manager,
-      `UPDATE customers SET last_order_number = $2, open_balance_cents = open_balance_cents + $3, updated_at = now()
-       WHERE id = $1`,
-      [customerId, orderNumber, balanceDeltaCents],
-    );
-  }
-
   async releaseCredit(manager: EntityManager, customerId: string, cents: number): Promise<void> {
     await queryRows(
       manager,

@@ -100,41 +100,6 @@ export class OrdersRepository {
     return rows.map(toOrder);
   }
 
-  /** Inserts the order and its items in one statement (one round trip on the hot path). */
-  async insert(manager: EntityManager, order: NewOrderRow): Promise<void> {
-    await queryPrepared(
-      manager,
-      `WITH new_order AS (
-         INSERT INTO orders (id, customer_id, client_order_id, order_number, status, rejection_reason, currency,
-                             total_cents, shipping_address, metadata, source, request_hash, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $17, $17)
-         RETURNING id)
-       INSERT INTO order_items (order_id, line_no, sku, quantity, unit_price_cents)
-       SELECT new_order.id, item.line_no, item.sku, item.quantity, item.unit_price_cents
-       FROM new_order, unnest($13::smallint[], $14::varchar[], $15::int[], $16::bigint[])
-         AS item(line_no, sku, quantity, unit_price_cents)`,
-      [
-        order.id,
-        order.customerId,
-        order.clientOrderId,
-        order.orderNumber,
-        order.status,
-        order.rejectionReason,
-        order.currency,
-        order.totalCents,
-        order.shippingAddress === null ? null : JSON.stringify(order.shippingAddress),
-        order.metadata === null ? null : JSON.stringify(order.metadata),
-        order.source,
-        order.requestHash,
-        order.items.map((_, index) => index + 1),
-        order.items.map((item) => item.sku),
-        order.items.map((item) => item.quantity),
-        order.items.map((item) => item.unitPriceCents),
-        order.createdAt,
-      ],
-    );
-  }
-
   async markCancelled(manager: EntityManager, id: string, at: Date): Promise<void> {
     await queryRows(manager, `UPDATE orders SET status = 'CANCELLED', updated_at = $2 WHERE id = $1`, [id, at]);
   }
