@@ -10,8 +10,8 @@ import { AppConfig } from '@orderflow/config/app-config';
 import { httpRequestDuration } from '@orderflow/observability/metrics';
 import { REDACTED_PATHS } from '@orderflow/observability/logger';
 import { ProblemDetailsFilter } from './problem-details.filter';
+import { BODY_LIMIT_BYTES } from './limits';
 
-export const BODY_LIMIT_BYTES = 64 * 1024;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Reuses a sane incoming X-Request-Id so that a request can be followed across systems. */

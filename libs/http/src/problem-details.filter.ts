@@ -3,8 +3,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { IdempotencyConflictError, OrderNotCancellableError, OrderNotFoundError, isTransientError } from '@orderflow/orders/order-errors';
 import { IntakeUnavailableError } from '@orderflow/orders/order-intake.service';
 import { HttpProblem, problems } from './problem';
+import { BODY_LIMIT_BYTES } from './limits';
 
-const BODY_LIMIT = 64 * 1024;
 
 /** Maps every error to RFC 9457 problem+json, in one place. */
 @Catch()
@@ -37,7 +37,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const fastifyCode = (error as { code?: string }).code;
     switch (fastifyCode) {
       case 'FST_ERR_CTP_BODY_TOO_LARGE':
-        return problems.payloadTooLarge(BODY_LIMIT);
+        return problems.payloadTooLarge(BODY_LIMIT_BYTES);
       case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
         return problems.unsupportedMediaType(`Send the body as application/json`);
       case 'FST_ERR_CTP_EMPTY_JSON_BODY':
@@ -51,7 +51,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       const status = error.getStatus();
       if (status === 404) return problems.routeNotFound(`${request.method} ${request.url.split('?')[0]} is not a route`);
       if (status === 405) return problems.methodNotAllowed(error.message);
-      if (status === 413) return problems.payloadTooLarge(BODY_LIMIT);
+      if (status === 413) return problems.payloadTooLarge(BODY_LIMIT_BYTES);
       if (status === 415) return problems.unsupportedMediaType('Send the body as application/json');
       if (status === 400) return problems.malformedJson(error.message);
       return new HttpProblem(status, `http-${status}`, error.message);

@@ -10,7 +10,7 @@ import { Logger } from '@nestjs/common';
 import { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { customerOf, OrderMessage, parseOrderMessage } from '@orderflow/contracts/order-message';
+import { customerOf, OrderMessage, ParsedMessage, parseOrderMessage } from '@orderflow/contracts/order-message';
 import {
   messageProcessingDuration,
   messagesDeadLettered,
@@ -70,6 +70,8 @@ export class PermanentMessageError extends Error {
 
 interface Tracked {
   message: Message;
+  /** The body checked against the contract once, on receipt. */
+  parsed: ParsedMessage;
   key: string;
   receivedAt: number;
   extendedAt: number;
@@ -187,9 +189,11 @@ export class SqsTransport extends Server implements CustomTransportStrategy {
       // Within one customer, FIFO sequence numbers give the send order.
       .sort((a, b) => compareSequence(a.Attributes?.SequenceNumber, b.Attributes?.SequenceNumber))
       .map((message) => {
+        const parsed = parseOrderMessage(message.Body);
         const item: Tracked = {
           message,
-          key: orderingKey(message),
+          parsed,
+          key: orderingKey(message, parsed),
           receivedAt: now,
           extendedAt: now,
           sentAt: Number(message.Attributes?.SentTimestamp ?? now),
@@ -222,7 +226,7 @@ export class SqsTransport extends Server implements CustomTransportStrategy {
       return { delete: false, next: 'stop-group' };
     }
     const { message } = item;
-    const parsed = parseOrderMessage(message.Body);
+    const { parsed } = item;
     if (!parsed.ok) return this.deadLetter(item, { code: parsed.reason, detail: parsed.detail });
     const handler = this.getHandlerByPattern(parsed.message.type);
     if (!handler) return this.deadLetter(item, { code: 'UNKNOWN_TYPE', detail: `no handler for ${parsed.message.type}` });
@@ -384,10 +388,9 @@ export class SqsTransport extends Server implements CustomTransportStrategy {
 }
 
 /** Messages are ordered per customer: the FIFO group, else the customer named in the body. */
-function orderingKey(message: Message): string {
+function orderingKey(message: Message, parsed: ParsedMessage): string {
   const group = message.Attributes?.MessageGroupId;
   if (group) return group;
-  const parsed = parseOrderMessage(message.Body);
   return parsed.ok ? customerOf(parsed.message) : `message:${message.MessageId}`;
 }
 
