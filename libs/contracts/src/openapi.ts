@@ -1,5 +1,6 @@
 import { customerAccountSchema, inventorySchema } from './order-requests';
 import { idSchema, lineItemSchema, placeOrderSchema } from './place-order.schema';
+import { orderSchema } from './order.schema';
 
 /**
  * The OpenAPI 3.1 document of REST contract v1, served at /openapi.json and /docs. Request
@@ -32,26 +33,7 @@ export const openApiDocument = {
     schemas: {
       PlaceOrder: placeOrder,
       LineItem: lineItemSchema,
-      Order: {
-        type: 'object',
-        required: ['id', 'customerId', 'clientOrderId', 'orderNumber', 'status', 'rejectionReason', 'currency', 'totalCents', 'items', 'source', 'createdAt', 'updatedAt'],
-        properties: {
-          id: { type: 'string', format: 'uuid' },
-          customerId: idSchema,
-          clientOrderId: idSchema,
-          orderNumber: { type: 'integer', minimum: 1, description: "1..N per customer, in processing order, no gaps" },
-          status: { enum: ['CONFIRMED', 'REJECTED', 'CANCELLED'] },
-          rejectionReason: { enum: ['CURRENCY_MISMATCH', 'CREDIT_LIMIT_EXCEEDED', 'INSUFFICIENT_STOCK', null] },
-          currency: { type: 'string' },
-          totalCents: { type: 'integer', description: 'Computed from the items' },
-          items: { type: 'array', items: lineItemSchema },
-          shippingAddress: { type: ['object', 'null'] },
-          metadata: { type: ['object', 'null'] },
-          source: { enum: ['http', 'sqs'] },
-          createdAt: { type: 'string', format: 'date-time' },
-          updatedAt: { type: 'string', format: 'date-time' },
-        },
-      },
+      Order: orderSchema,
       OrderPage: {
         type: 'object',
         properties: {

@@ -1,4 +1,4 @@
-import { lineItemSchema, idSchema } from './place-order.schema';
+import { orderSchema } from './order.schema';
 
 /**
  * Outcome event contract v1, published to the events queue at least once and in order per
@@ -19,25 +19,6 @@ export const orderEventSchema = {
     occurredAt: { type: 'string', format: 'date-time' },
     correlationId: { type: ['string', 'null'] },
     traceparent: { type: ['string', 'null'] },
-    order: {
-      type: 'object',
-      required: ['id', 'customerId', 'clientOrderId', 'orderNumber', 'status', 'rejectionReason', 'currency', 'totalCents', 'items', 'source', 'createdAt', 'updatedAt'],
-      properties: {
-        id: { type: 'string', format: 'uuid' },
-        customerId: idSchema,
-        clientOrderId: idSchema,
-        orderNumber: { type: 'integer', minimum: 1 },
-        status: { enum: ['CONFIRMED', 'REJECTED', 'CANCELLED'] },
-        rejectionReason: { enum: ['CURRENCY_MISMATCH', 'CREDIT_LIMIT_EXCEEDED', 'INSUFFICIENT_STOCK', null] },
-        currency: { type: 'string' },
-        totalCents: { type: 'integer' },
-        items: { type: 'array', items: lineItemSchema },
-        shippingAddress: { type: ['object', 'null'] },
-        metadata: { type: ['object', 'null'] },
-        source: { enum: ['http', 'sqs'] },
-        createdAt: { type: 'string', format: 'date-time' },
-        updatedAt: { type: 'string', format: 'date-time' },
-      },
-    },
+    order: orderSchema,
   },
 } as const;
