@@ -8,7 +8,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { PlaceOrderCommand } from '@orderflow/domain/order';
-import { placeOrderDeduplicationId } from '@orderflow/contracts/deduplication-id';
+import { placeOrderMessageFields } from '@orderflow/contracts/order-message';
 
 export function sqsClient(env: { AWS_REGION: string; SQS_ENDPOINT: string }): SQSClient {
   return new SQSClient({ region: env.AWS_REGION, endpoint: env.SQS_ENDPOINT, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
@@ -23,9 +23,8 @@ export async function sendOrders(client: SQSClient, queueUrl: string, orders: Pl
         QueueUrl: queueUrl,
         Entries: orders.slice(i, i + 10).map((order, index) => ({
           Id: String(index),
-          MessageBody: JSON.stringify({ type: 'order.place', version: 1, order }),
+          ...placeOrderMessageFields(order, fifo),
           MessageAttributes: Object.fromEntries(Object.entries(attributes).map(([k, v]) => [k, { DataType: 'String', StringValue: v }])),
-          ...(fifo ? { MessageGroupId: order.customerId, MessageDeduplicationId: placeOrderDeduplicationId(order.customerId, order.clientOrderId) } : {}),
         })),
       }),
     );

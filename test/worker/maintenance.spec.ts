@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { PlaceOrderCommand } from '@orderflow/domain/order';
-import { freePort } from '@orderflow/devstack/free-port';
 import { startTestStack, TestStack } from '../support/test-stack';
 import { ApiInstance, startApiInstance } from '../support/api-instance';
-import { AppProcess, startAppProcess } from '../support/app-process';
+import { AppProcess } from '../support/app-process';
+import { startWorkerProcess } from '../support/worker-process';
 import { httpClient } from '../support/http-client';
 import { queueDepth, sendOrders, sqsClient } from '../support/sqs-helpers';
 import { checkInvariants } from '../support/invariants';
@@ -68,9 +67,7 @@ describe('maintenance: orders are accepted while the worker and the database are
     expect((await post('GET', locations[0])).status).toBe(404);
     const started = Date.now();
     for (let i = 0; i < 2; i++) {
-      workers.push(
-        await startAppProcess('worker', { ...stack.env, SQS_WAIT_TIME_SECONDS: '1' }, await freePort(), join(stack.rootDir, `worker-${i}.log`)),
-      );
+      workers.push(await startWorkerProcess(stack, `worker-${i}`));
     }
     const count = async () => (await stack.db.query(`SELECT count(*)::int AS n FROM orders WHERE customer_id = ANY($1)`, [customers]))[0].n as number;
     await eventually('the backlog drained', async () => (await count()) === ORDERS, 120_000, 50);

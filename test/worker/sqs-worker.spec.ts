@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { PlaceOrderCommand } from '@orderflow/domain/order';
-import { freePort } from '@orderflow/devstack/free-port';
 import { startTestStack, TestStack } from '../support/test-stack';
-import { AppProcess, startAppProcess } from '../support/app-process';
+import { AppProcess } from '../support/app-process';
+import { startWorkerProcess } from '../support/worker-process';
 import { drainQueue, queueDepth, sendOrders, sendRaw, setVisibilityTimeout, sqsClient } from '../support/sqs-helpers';
 import { checkInvariants } from '../support/invariants';
 import Redis from 'ioredis';
@@ -23,12 +23,7 @@ describe('SQS worker', () => {
   const workers: AppProcess[] = [];
 
   const startWorker = async (env: Record<string, string> = {}) => {
-    const worker = await startAppProcess(
-      'worker',
-      { ...stack.env, SQS_WAIT_TIME_SECONDS: '1', ...env },
-      await freePort(),
-      join(stack.rootDir, `worker-${workers.length}.log`),
-    );
+    const worker = await startWorkerProcess(stack, `worker-${workers.length}`, env);
     workers.push(worker);
     return worker;
   };

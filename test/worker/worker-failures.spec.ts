@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { PlaceOrderCommand } from '@orderflow/domain/order';
-import { freePort } from '@orderflow/devstack/free-port';
 import { startTestStack, TestStack } from '../support/test-stack';
-import { AppProcess, startAppProcess } from '../support/app-process';
+import { AppProcess } from '../support/app-process';
+import { startWorkerProcess } from '../support/worker-process';
 import { drainQueue, queueDepth, sendOrders, setVisibilityTimeout, sqsClient } from '../support/sqs-helpers';
 import { checkInvariants } from '../support/invariants';
 import { eventually } from '../support/eventually';
@@ -31,12 +30,7 @@ describe('worker failures under load', () => {
   });
 
   const startWorker = async () => {
-    const worker = await startAppProcess(
-      'worker',
-      { ...stack.env, SQS_WAIT_TIME_SECONDS: '1' },
-      await freePort(),
-      join(stack.rootDir, `worker-${workers.length}.log`),
-    );
+    const worker = await startWorkerProcess(stack, `worker-${workers.length}`);
     workers.push(worker);
     return worker;
   };

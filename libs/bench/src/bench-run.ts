@@ -10,7 +10,7 @@ import { summarizeCpuProfile, ProfileSummary } from './cpu-profile-summary';
 import { HttpTarget } from './http-target';
 import { AcceptedOrder, checkInvariants, InvariantReport, VIOLATION_KEYS } from './invariant-checker';
 import { summarize } from './latency';
-import { LoopResult, runClosedLoop, runPaced } from './load-loop';
+import { LoopResult, runClosedLoop } from './load-loop';
 import { sendOrders } from './order-queue-sender';
 import { waitForOrders, waitForOutboxRelay } from './order-completion';
 import { PhaseProgress } from './progress';

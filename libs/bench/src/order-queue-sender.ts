@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { placeOrderDeduplicationId } from '@orderflow/contracts/deduplication-id';
+import { placeOrderMessageFields } from '@orderflow/contracts/order-message';
 import { PlaceOrderCommand } from '@orderflow/domain/order';
 import { errorKind } from './load-loop';
 
@@ -72,9 +72,7 @@ export async function sendOrders(
               QueueUrl: queueUrl,
               Entries: remaining.map((command, index) => ({
                 Id: String(index),
-                MessageBody: JSON.stringify({ type: 'order.place', version: 1, order: command }),
-                MessageGroupId: command.customerId,
-                MessageDeduplicationId: placeOrderDeduplicationId(command.customerId, command.clientOrderId),
+                ...placeOrderMessageFields(command, true),
               })),
             }),
           );

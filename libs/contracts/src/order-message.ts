@@ -1,5 +1,6 @@
 import { PlaceOrderCommand } from '@orderflow/domain/order';
 import { compileValidator, FieldError } from './schema-validator';
+import { placeOrderDeduplicationId } from './deduplication-id';
 import { cancelOrderMessageSchema, placeOrderMessageSchema } from './order-message.schema';
 
 export type OrderMessage =
@@ -47,4 +48,17 @@ function describe(errors: FieldError[]): string {
 /** The customer a message belongs to, for ordering; null when the body is unusable. */
 export function customerOf(message: OrderMessage): string {
   return message.type === 'order.place' ? message.order.customerId : message.customerId;
+}
+
+/**
+ * The SQS fields of an `order.place` message (contract v1) for a command; on a FIFO queue also
+ * its group (the customer) and deduplication id. Every producer of this code base uses it.
+ */
+export function placeOrderMessageFields(command: PlaceOrderCommand, fifo: boolean) {
+  return {
+    MessageBody: JSON.stringify({ type: 'order.place', version: 1, order: command }),
+    ...(fifo
+      ? { MessageGroupId: command.customerId, MessageDeduplicationId: placeOrderDeduplicationId(command.customerId, command.clientOrderId) }
+      : {}),
+  };
 }

@@ -1,7 +1,7 @@
 import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { PlaceOrderCommand } from '@orderflow/domain/order';
 import { OrderQueue } from '@orderflow/orders/order-queue.port';
-import { placeOrderDeduplicationId } from '@orderflow/contracts/deduplication-id';
+import { placeOrderMessageFields } from '@orderflow/contracts/order-message';
 import { isFifoQueue } from './sqs-client';
 
 /** Puts `order.place` messages (contract v1) on the orders queue for the worker. */
@@ -15,14 +15,11 @@ export class SqsOrderQueue implements OrderQueue {
     await this.client.send(
       new SendMessageCommand({
         QueueUrl: this.queueUrl,
-        MessageBody: JSON.stringify({ type: 'order.place', version: 1, order: command }),
+        ...placeOrderMessageFields(command, isFifoQueue(this.queueUrl)),
         MessageAttributes: {
           ...(context.correlationId ? { correlationId: { DataType: 'String', StringValue: context.correlationId } } : {}),
           ...(context.traceparent ? { traceparent: { DataType: 'String', StringValue: context.traceparent } } : {}),
         },
-        ...(isFifoQueue(this.queueUrl)
-          ? { MessageGroupId: command.customerId, MessageDeduplicationId: placeOrderDeduplicationId(command.customerId, command.clientOrderId) }
-          : {}),
       }),
     );
   }
