@@ -13,7 +13,7 @@ export const REPORTING_ROLE = 'orderflow_reporting';
  *
  * No trigger-maintained summary: a per-day summary row would be updated by every order of that
  * day and currency, serialising order intake on one row lock. The only per-order cost on the
- * primary is the index entry, and it replaces orders_created_at_idx (same key, wider leaf).
+ * primary is the index entry on created_at, the only index on that key.
  */
 export class Reporting1764000001000 implements MigrationInterface {
   name = 'Reporting1764000001000';
@@ -49,7 +49,6 @@ export class Reporting1764000001000 implements MigrationInterface {
     await queryRunner.query(`
       CREATE INDEX IF NOT EXISTS orders_created_at_report_idx
         ON orders (created_at) INCLUDE (status, currency, total_cents, rejection_reason, id)`);
-    await queryRunner.query(`DROP INDEX IF EXISTS orders_created_at_idx`);
     // How many days, weeks and months the orders span: without these the planner takes every order
     // for its own period, and sorts a year of orders instead of hashing a few hundred groups.
     // Statistics cost nothing per order; ANALYZE (autovacuum) keeps them current.
@@ -67,7 +66,6 @@ export class Reporting1764000001000 implements MigrationInterface {
   async down(queryRunner: QueryRunner): Promise<void> {
     for (const unit of ['day', 'week', 'month']) await queryRunner.query(`DROP STATISTICS IF EXISTS orders_created_${unit}_stats`);
     await queryRunner.query(`DROP INDEX IF EXISTS order_items_report_idx`);
-    await queryRunner.query(`CREATE INDEX IF NOT EXISTS orders_created_at_idx ON orders (created_at)`);
     await queryRunner.query(`DROP INDEX IF EXISTS orders_created_at_report_idx`);
     await queryRunner.query(`
       DO $$
