@@ -2,7 +2,7 @@
  * Unit tests (`*.spec.ts` beside the code) and integration tests (`test/**`), which run against
  * real PostgreSQL (primary + replica), Redis and the SQS emulator started by test/support.
  */
-const libs = ['domain', 'contracts', 'config', 'persistence', 'locking', 'orders', 'http', 'observability', 'auth', 'devstack', 'messaging', 'reporting', 'bench'];
+const libs = ['domain', 'contracts', 'config', 'persistence', 'locking', 'orders', 'http', 'observability', 'auth', 'devstack', 'messaging', 'reporting', 'bench', 'client'];
 
 module.exports = {
   testEnvironment: 'node',
@@ -11,7 +11,10 @@ module.exports = {
   transform: { '^.+\\.[tj]s$': ['@swc/jest'] },
   // ESM-only packages that Node 20 can require() natively but Jest cannot: compile them to CommonJS.
   transformIgnorePatterns: ['/node_modules/(?!(content-disposition|glob|minimatch|path-scurry|lru-cache|minipass|jackspeak|@isaacs)/)'],
-  moduleNameMapper: Object.fromEntries(libs.map((lib) => [`^@orderflow/${lib}/(.*)$`, `<rootDir>/libs/${lib}/src/$1`])),
+  moduleNameMapper: {
+    '^@orderflow/client$': '<rootDir>/libs/client/src/index.ts',
+    ...Object.fromEntries(libs.map((lib) => [`^@orderflow/${lib}/(.*)$`, `<rootDir>/libs/${lib}/src/$1`])),
+  },
   testTimeout: 120000,
   // Two cores: the services under test need one.
   maxWorkers: 1,

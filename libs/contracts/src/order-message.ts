@@ -1,11 +1,10 @@
-import { PlaceOrderCommand } from '@orderflow/domain/order';
 import { compileValidator, FieldError } from './schema-validator';
-import { placeOrderDeduplicationId } from './deduplication-id';
 import { cancelOrderMessageSchema, placeOrderMessageSchema } from './order-message.schema';
+import type { OrderMessage } from './order-message-fields';
 
-export type OrderMessage =
-  | { type: 'order.place'; version: 1; order: PlaceOrderCommand }
-  | { type: 'order.cancel'; version: 1; customerId: string; orderId: string };
+export type { OrderMessage } from './order-message-fields';
+// Kept here too for the producers that import it from this module.
+export { placeOrderMessageFields } from './order-message-fields';
 
 /** Why a message can never succeed; sent with it to the dead-letter queue. */
 export type PoisonReason = 'INVALID_JSON' | 'UNKNOWN_TYPE' | 'UNSUPPORTED_VERSION' | 'SCHEMA_VIOLATION';
@@ -48,17 +47,4 @@ function describe(errors: FieldError[]): string {
 /** The customer a message belongs to, for ordering; null when the body is unusable. */
 export function customerOf(message: OrderMessage): string {
   return message.type === 'order.place' ? message.order.customerId : message.customerId;
-}
-
-/**
- * The SQS fields of an `order.place` message (contract v1) for a command; on a FIFO queue also
- * its group (the customer) and deduplication id. Every producer of this code base uses it.
- */
-export function placeOrderMessageFields(command: PlaceOrderCommand, fifo: boolean) {
-  return {
-    MessageBody: JSON.stringify({ type: 'order.place', version: 1, order: command }),
-    ...(fifo
-      ? { MessageGroupId: command.customerId, MessageDeduplicationId: placeOrderDeduplicationId(command.customerId, command.clientOrderId) }
-      : {}),
-  };
 }

@@ -1,7 +1,7 @@
 import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { PlaceOrderCommand } from '@orderflow/domain/order';
 import { OrderQueue } from '@orderflow/orders/order-queue.port';
-import { placeOrderMessageFields } from '@orderflow/contracts/order-message';
+import { placeOrderMessageFields } from '@orderflow/contracts/order-message-fields';
 import { isFifoQueue } from './sqs-client';
 
 /** Puts `order.place` messages (contract v1) on the orders queue for the worker. */
