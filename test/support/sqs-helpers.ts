@@ -8,30 +8,22 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { PlaceOrderCommand } from '@orderflow/domain/order';
-import { placeOrderMessageFields } from '@orderflow/contracts/order-message';
+import { MessageContext, sendOrders as sendOrderMessages } from '@orderflow/client';
 
 export function sqsClient(env: { AWS_REGION: string; SQS_ENDPOINT: string }): SQSClient {
   return new SQSClient({ region: env.AWS_REGION, endpoint: env.SQS_ENDPOINT, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
 }
 
-/** Sends order.place messages in batches of 10, in the given order (FIFO keeps it per customer). */
-export async function sendOrders(client: SQSClient, queueUrl: string, orders: PlaceOrderCommand[], attributes: Record<string, string> = {}) {
-  const fifo = queueUrl.endsWith('.fifo');
-  for (let i = 0; i < orders.length; i += 10) {
-    const result = await client.send(
-      new SendMessageBatchCommand({
-        QueueUrl: queueUrl,
-        Entries: orders.slice(i, i + 10).map((order, index) => ({
-          Id: String(index),
-          ...placeOrderMessageFields(order, fifo),
-          MessageAttributes: Object.fromEntries(Object.entries(attributes).map(([k, v]) => [k, { DataType: 'String', StringValue: v }])),
-        })),
-      }),
-    );
-    if (result.Failed?.length) throw new Error(`send failed: ${JSON.stringify(result.Failed)}`);
-  }
+/**
+ * Sends order.place messages with the storefront's producer (@orderflow/client): batches of 10,
+ * in the given order (FIFO keeps it per customer). A test expects every one sent.
+ */
+export async function sendOrders(client: SQSClient, queueUrl: string, orders: PlaceOrderCommand[], context: MessageContext = {}) {
+  const result = await sendOrderMessages(client, queueUrl, orders, context);
+  if (result.failed.length) throw new Error(`send failed: ${JSON.stringify(result.failed.map(({ order, code, message }) => ({ order: order.clientOrderId, code, message })))}`);
 }
 
+/** Bodies as they are (poison messages, other producers' mistakes): not the contract's builder. */
 export async function sendRaw(client: SQSClient, queueUrl: string, entries: Array<{ body: string; group?: string }>) {
   const fifo = queueUrl.endsWith('.fifo');
   const result = await client.send(

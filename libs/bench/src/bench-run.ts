@@ -7,7 +7,7 @@ import { PlaceOrderCommand } from '@orderflow/domain/order';
 import { AppProcess } from './app-process';
 import { cpuDelta, CpuSnapshot, snapshotCpu } from './cpu-usage';
 import { summarizeCpuProfile, ProfileSummary } from './cpu-profile-summary';
-import { HttpTarget } from './http-target';
+import { HttpTarget, statusOf } from './http-target';
 import { AcceptedOrder, checkInvariants, InvariantReport, VIOLATION_KEYS } from './invariant-checker';
 import { summarize } from './latency';
 import { LoopResult, runClosedLoop } from './load-loop';
@@ -147,10 +147,10 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     // (2) REST at each concurrency, after a warm-up (JIT, pools, caches).
     const restOrder = (generator: OrderGenerator, http: HttpTarget) => async () => {
       const command = generator.next();
-      const answer = await http.request('POST', '/v1/orders', command);
+      const status = await statusOf(http.client.placeOrder(command));
       // 202: the API queued the order (a dependency was down); accepted, but not a measured success.
-      if (answer.status === 202) accepted.push({ customerId: command.customerId, clientOrderId: command.clientOrderId, channel: 'rest' });
-      if (answer.status !== 201 && answer.status !== 200) return `http-${answer.status}`;
+      if (status === 202) accepted.push({ customerId: command.customerId, clientOrderId: command.clientOrderId, channel: 'rest' });
+      if (status !== 201 && status !== 200) return `http-${status}`;
       accepted.push({ customerId: command.customerId, clientOrderId: command.clientOrderId, channel: 'rest' });
     };
     {

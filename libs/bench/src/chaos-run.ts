@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { PlaceOrderCommand } from '@orderflow/domain/order';
 import { AppProcess } from './app-process';
 import { drainEventsQueue, EventsQueueReport } from './events-queue-check';
-import { HttpTarget } from './http-target';
+import { HttpTarget, statusOf } from './http-target';
 import { AcceptedOrder, checkInvariants, InvariantReport } from './invariant-checker';
 import { errorKind, runPaced } from './load-loop';
 import { sendOrders } from './order-queue-sender';
@@ -107,7 +107,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
         log(`  ${name} died on its own (see ${app.logFile}); restarting it`);
       });
     }
-    const targets = [new HttpTarget(api1.url, system.apiKey, 64), new HttpTarget(api2.url, system.apiKey, 64)];
+    const targets = [new HttpTarget(api1.url, system.apiKey, 64, 5_000), new HttpTarget(api2.url, system.apiKey, 64, 5_000)];
 
     // Accounts and stock: every fourth customer has a credit limit, half of the SKUs are scarce,
     // so that credit and stock rejections happen while faults are injected.
@@ -138,14 +138,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
         const target = targets[(client + attempt) % targets.length];
         let failure: string;
         try {
-          const answer = await target.request('POST', '/v1/orders', command, {}, 5_000);
-          if (answer.status === 200 || answer.status === 201 || answer.status === 202) {
-            if (answer.status === 202) requests.restAcceptedAsync++;
+          const status = await statusOf(target.client.placeOrder(command));
+          if (status === 200 || status === 201 || status === 202) {
+            if (status === 202) requests.restAcceptedAsync++;
             accepted.push({ customerId: command.customerId, clientOrderId: command.clientOrderId, channel: 'rest' });
             return;
           }
-          failure = `http-${answer.status}`;
-          if (answer.status < 500 && answer.status !== 429) {
+          failure = `http-${status}`;
+          if (status < 500 && status !== 429) {
             requests.restFailed[failure] = (requests.restFailed[failure] ?? 0) + 1;
             return failure;
           }
@@ -244,8 +244,8 @@ function schedule(
   const stack = system.stack!;
   const at = (share: number) => Math.round(options.seconds * share * 10) / 10;
   const maintenance = async (enabled: boolean) => {
-    const answer = await admin.request('PUT', '/v1/admin/maintenance', { enabled });
-    if (answer.status >= 300) throw new Error(`PUT /v1/admin/maintenance answered ${answer.status}: ${answer.body.slice(0, 200)}`);
+    // Throws the problem (status and type) when the switch is refused.
+    await admin.client.setMaintenance(enabled);
   };
   // A killed process is restarted in the background (an orchestrator would), so that a slow
   // start does not push the later faults out of the traffic window.

@@ -1,8 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { placeOrderMessageFields } from '@orderflow/contracts/order-message';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { sendOrders as sendOrderMessages } from '@orderflow/client';
 import { PlaceOrderCommand } from '@orderflow/domain/order';
-import { errorKind } from './load-loop';
 
 export interface SentOrder {
   command: PlaceOrderCommand;
@@ -66,25 +65,12 @@ export async function sendOrders(
       const firstTry = performance.now();
       while (remaining.length > 0) {
         const sentAt = Date.now();
-        try {
-          const result = await sqs.send(
-            new SendMessageBatchCommand({
-              QueueUrl: queueUrl,
-              Entries: remaining.map((command, index) => ({
-                Id: String(index),
-                ...placeOrderMessageFields(command, true),
-              })),
-            }),
-          );
-          const failed = new Set((result.Failed ?? []).map((entry) => Number(entry.Id)));
-          for (const entry of result.Failed ?? []) count(report.errorKinds, entry.Code ?? 'batch-entry-failed');
-          remaining.forEach((command, index) => {
-            if (!failed.has(index)) report.sent.push({ command, sentAt, sendSeq: nextSendSeq++ });
-          });
-          remaining = remaining.filter((_, index) => failed.has(index));
-        } catch (error) {
-          count(report.errorKinds, errorKind(error));
-        }
+        // The storefront's producer (@orderflow/client): contract, group and deduplication ids.
+        const result = await sendOrderMessages(sqs, queueUrl, remaining);
+        const accepted = new Set(result.sent.map((entry) => entry.order));
+        for (const entry of result.failed) count(report.errorKinds, entry.code);
+        for (const command of remaining) if (accepted.has(command)) report.sent.push({ command, sentAt, sendSeq: nextSendSeq++ });
+        remaining = remaining.filter((command) => !accepted.has(command));
         if (remaining.length > 0) {
           if (performance.now() - firstTry > giveUpAfterMs) {
             report.unsent.push(...remaining);

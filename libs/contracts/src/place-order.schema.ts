@@ -28,7 +28,7 @@ export const placeOrderSchema = {
     clientOrderId: idSchema,
     currency: { type: 'string', pattern: '^[A-Z]{3}$', 'x-iso4217': true, description: 'ISO 4217 alphabetic code' },
     items: { type: 'array', minItems: 1, maxItems: 100, items: lineItemSchema },
-    shippingAddress: { type: ['object', 'null'] },
-    metadata: { type: ['object', 'null'] },
+    shippingAddress: { type: ['object', 'null'], additionalProperties: true },
+    metadata: { type: ['object', 'null'], additionalProperties: true },
   },
 } as const;

@@ -251,8 +251,12 @@ export interface components {
                 quantity: number;
                 unitPriceCents: number;
             }[];
-            shippingAddress?: Record<string, never> | null;
-            metadata?: Record<string, never> | null;
+            shippingAddress?: {
+                [key: string]: unknown;
+            } | null;
+            metadata?: {
+                [key: string]: unknown;
+            } | null;
         };
         Order: {
             /** Format: uuid */
@@ -273,8 +277,12 @@ export interface components {
                 quantity: number;
                 unitPriceCents: number;
             }[];
-            shippingAddress?: Record<string, never> | null;
-            metadata?: Record<string, never> | null;
+            shippingAddress?: {
+                [key: string]: unknown;
+            } | null;
+            metadata?: {
+                [key: string]: unknown;
+            } | null;
             /** @enum {unknown} */
             source: "http" | "sqs";
             /** Format: date-time */
