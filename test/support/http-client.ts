@@ -4,7 +4,11 @@ export interface HttpResult<T = any> {
   body: T;
 }
 
-/** A tiny JSON client over fetch that never throws on HTTP errors. */
+/**
+ * A tiny JSON client over fetch that never throws on HTTP errors, for the contract tests that must
+ * send what a storefront's client never would (malformed bodies, wrong content types, odd headers)
+ * or inspect raw answers. Tests that place and read orders the ordinary way use @orderflow/client.
+ */
 export function httpClient(baseUrl: string, apiKey?: string) {
   return async function request<T = any>(
     method: string,
