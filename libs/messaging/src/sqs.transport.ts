@@ -30,7 +30,11 @@ export interface SqsTransportOptions {
   dlqUrl: string;
   /** Concurrent ReceiveMessage loops, so that several batches are in flight. */
   pollers?: number;
-  /** Long polling wait, 0..20 s. */
+  /**
+   * Long polling wait, 0..20 s. A stopping transport lets its running polls finish (an aborted
+   * poll is still served by SQS, and what it hands out stays invisible for a whole visibility
+   * timeout), so this also bounds how long a shutdown waits for its polls.
+   */
   waitTimeSeconds?: number;
   /** Receiving pauses while this many messages are unfinished. */
   maxInFlight?: number;
@@ -90,7 +94,8 @@ export class SqsTransport extends Server implements CustomTransportStrategy {
   private readonly deleter: DeleteBatcher;
   private readonly tracked = new Map<string, Tracked>();
   private readonly batches = new Set<Promise<void>>();
-  private readonly pollAbort = new AbortController();
+  /** Ends the transport's own waits (failure pauses) on shutdown; never passed to a receive. */
+  private readonly stopWaits = new AbortController();
   private pollers: Promise<void>[] = [];
   private heartbeat?: NodeJS.Timeout;
   private visibilityTimeout = 30;
@@ -139,15 +144,19 @@ export class SqsTransport extends Server implements CustomTransportStrategy {
 
   private async drainOnce(): Promise<void> {
     this.stopping = true;
-    this.pollAbort.abort();
+    this.stopWaits.abort();
     this.wakeCapacityWaiters();
-    await Promise.allSettled(this.pollers);
     const grace = this.options.shutdownGraceMs ?? 20_000;
+    const graceOver = sleep(grace);
+    // Running receives are not aborted but awaited (at most waitTimeSeconds): whatever they still
+    // return is released at once by startBatch, so no message is stranded in an abandoned poll.
+    await Promise.allSettled(this.pollers);
+    this.log.log('stopped receiving; draining');
     const finished = Promise.allSettled([...this.batches]);
-    await Promise.race([finished, sleep(grace)]);
+    await Promise.race([finished, graceOver]);
     if (this.tracked.size > 0) {
       this.log.warn(`releasing ${this.tracked.size} unfinished message(s) after ${grace} ms`);
-      await this.changeVisibility([...this.tracked.values()], 0).catch(() => undefined);
+      await this.changeVisibility([...this.tracked.values()].map((item) => item.message), 0).catch(() => undefined);
       this.tracked.clear();
     }
     clearInterval(this.heartbeat);
@@ -169,10 +178,11 @@ export class SqsTransport extends Server implements CustomTransportStrategy {
             MessageSystemAttributeNames: ['All'],
             MessageAttributeNames: ['All'],
           }),
-          { abortSignal: this.pollAbort.signal },
         );
         failures = 0;
-        if (Messages.length > 0) this.startBatch(Messages);
+        if (Messages.length === 0) continue;
+        if (this.stopping) await this.releaseReceivedWhileStopping(Messages);
+        else this.startBatch(Messages);
       } catch (error) {
         if (this.stopping) return;
         failures++;
@@ -180,6 +190,13 @@ export class SqsTransport extends Server implements CustomTransportStrategy {
         await sleep(Math.min(200 * 2 ** failures, 5000));
       }
     }
+  }
+
+  /** A poll that was running when the drain began returned messages: visible again at once. */
+  private async releaseReceivedWhileStopping(messages: Message[]): Promise<void> {
+    messagesReceived.inc(messages.length);
+    this.log.log(`releasing ${messages.length} message(s) received while stopping`);
+    await this.changeVisibility(messages, 0).catch((error) => this.log.warn(`release failed: ${(error as Error).message}`));
   }
 
   private startBatch(messages: Message[]): void {
@@ -249,6 +266,7 @@ export class SqsTransport extends Server implements CustomTransportStrategy {
       messagesProcessed.inc({ type: parsed.message.type });
       this.log.debug({
         msg: `processed ${parsed.message.type} ${message.MessageId}`,
+        receiveCount: envelope.context.receiveCount,
         correlationId: envelope.context.correlationId,
         traceparent: envelope.context.traceparent,
       });
@@ -301,7 +319,7 @@ export class SqsTransport extends Server implements CustomTransportStrategy {
   private async pauseWhileFailing(): Promise<void> {
     if (this.transientStreak === 0) return;
     const ms = Math.min(500 * 2 ** Math.min(this.transientStreak - 1, 5), 15_000);
-    await sleep(ms, undefined, { signal: this.pollAbort.signal }).catch(() => undefined);
+    await sleep(ms, undefined, { signal: this.stopWaits.signal }).catch(() => undefined);
   }
 
   private backoffSeconds(receives: number): number {
@@ -339,19 +357,19 @@ export class SqsTransport extends Server implements CustomTransportStrategy {
     this.updateGauges();
     if (due.length === 0) return;
     for (const item of due) item.extendedAt = now;
-    await this.changeVisibility(due, this.visibilityTimeout).catch((error) =>
+    await this.changeVisibility(due.map((item) => item.message), this.visibilityTimeout).catch((error) =>
       this.log.warn(`visibility heartbeat failed: ${(error as Error).message}`),
     );
   }
 
-  private async changeVisibility(items: Tracked[], seconds: number): Promise<void> {
-    for (let i = 0; i < items.length; i += 10) {
+  private async changeVisibility(messages: Message[], seconds: number): Promise<void> {
+    for (let i = 0; i < messages.length; i += 10) {
       await this.options.client.send(
         new ChangeMessageVisibilityBatchCommand({
           QueueUrl: this.options.queueUrl,
-          Entries: items.slice(i, i + 10).map((item, index) => ({
+          Entries: messages.slice(i, i + 10).map((message, index) => ({
             Id: String(index),
-            ReceiptHandle: item.message.ReceiptHandle!,
+            ReceiptHandle: message.ReceiptHandle!,
             VisibilityTimeout: seconds,
           })),
         }),
