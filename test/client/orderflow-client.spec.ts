@@ -7,7 +7,7 @@ import { ApiInstance, startApiInstance } from '../support/api-instance';
 import { AppProcess } from '../support/app-process';
 import { eventually } from '../support/eventually';
 import { startFaultProxy } from '../support/fault-proxy';
-import { sqsClient } from '../support/sqs-helpers';
+import { ownQueues, sqsClient } from '../support/sqs-helpers';
 import { startTestStack, TestStack } from '../support/test-stack';
 import { startWorkerProcess } from '../support/worker-process';
 
@@ -141,12 +141,13 @@ describe('@orderflow/client', () => {
     if (placed.status === 202) throw new Error('queued');
     const orders = Array.from({ length: 25 }, (_, i) => order(customers[i % 3], `q-${String(i).padStart(2, '0')}`));
 
-    const result = await sendOrders(sqs, stack.env.ORDERS_QUEUE_URL, orders, { correlationId: `corr-${run}` });
+    const queues = await ownQueues(stack.env);
+    const result = await sendOrders(sqs, queues.ORDERS_QUEUE_URL, orders, { correlationId: `corr-${run}` });
     expect(result.failed).toEqual([]);
     expect(result.sent.map((s) => s.order)).toEqual(orders);
-    await cancelOrder(sqs, stack.env.ORDERS_QUEUE_URL, { customerId: customers[0], orderId: placed.order.id });
+    await cancelOrder(sqs, queues.ORDERS_QUEUE_URL, { customerId: customers[0], orderId: placed.order.id });
 
-    workers.push(await startWorkerProcess(stack, 'client-worker'));
+    workers.push(await startWorkerProcess(stack, 'client-worker', { ...queues }));
     const rowsOf = () =>
       stack.db.query(`SELECT customer_id, client_order_id, order_number, status FROM orders WHERE customer_id = ANY($1) ORDER BY customer_id, order_number`, [customers]);
     await eventually('every queued order processed and the cancel applied', async () => {
