@@ -24,6 +24,7 @@ describe('OpenAPI documents', () => {
   const apiRoutes: string[] = [];
   const reportingRoutes: string[] = [];
   const served: Record<string, unknown> = {};
+  const docsPages: Record<string, number> = {};
 
   beforeAll(async () => {
     stack = await startTestStack();
@@ -33,6 +34,12 @@ describe('OpenAPI documents', () => {
     const reportingUrl = await listenRecordingRoutes(reporting, reportingRoutes);
     served['docs/contracts/openapi.json'] = await (await fetch(`${apiUrl}/openapi.json`)).json();
     served['docs/contracts/reporting-openapi.json'] = await (await fetch(`${reportingUrl}/openapi.json`)).json();
+    docsPages.api = (await fetch(`${apiUrl}/docs`)).status;
+    docsPages.reporting = (await fetch(`${reportingUrl}/docs`)).status;
+  });
+
+  it('serves a browsable page of each document at /docs', () => {
+    expect(docsPages).toEqual({ api: 200, reporting: 200 });
   });
 
   afterAll(async () => {

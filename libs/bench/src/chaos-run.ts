@@ -107,7 +107,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
         log(`  ${name} died on its own (see ${app.logFile}); restarting it`);
       });
     }
+    // Storefront calls give up after 5 s (then retry elsewhere); the operator's calls wait the default 10 s.
     const targets = [new HttpTarget(api1.url, system.apiKey, 64, 5_000), new HttpTarget(api2.url, system.apiKey, 64, 5_000)];
+    const operator = new HttpTarget(api2.url, system.apiKey, 8);
 
     // Accounts and stock: every fourth customer has a credit limit, half of the SKUs are scarce,
     // so that credit and stock rejections happen while faults are injected.
@@ -117,8 +119,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     const initialStock = new Map<string, number>();
     const perSkuDemand = Math.ceil((options.orders * 4) / options.skus);
     for (let i = 0; i < options.skus; i++) initialStock.set(skuId(runTag, i), i % 2 === 0 ? Math.round(perSkuDemand * 0.6) : 1_000_000);
-    await seedCustomers(targets[0], limits);
-    await seedStock(targets[0], initialStock);
+    await seedCustomers(operator, limits);
+    await seedStock(operator, initialStock);
 
     // The orders, each assigned to a path up front.
     const random = seededRandom(11);
@@ -163,7 +165,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       }
     };
 
-    const faults = schedule(options, system, { api1, api2, worker1, worker2 }, targets[1]);
+    const faults = schedule(options, system, { api1, api2, worker1, worker2 }, operator);
     log(`placing ${options.orders} orders for ${options.customers} customers over ${options.seconds} s (${rest.length} REST, ${queued.length} SQS) while injecting ${faults.length} faults`);
     progress.start('chaos', options.orders, 'orders');
     let done = 0;
@@ -220,7 +222,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       file: path.join(runDir, 'chaos.json'),
     };
     writeFileSync(result.file, `${JSON.stringify(result, null, 2)}\n`);
-    targets.forEach((target) => target.close());
+    [...targets, operator].forEach((target) => target.close());
     return result;
   } finally {
     progress.stop();
