@@ -14,16 +14,14 @@ export interface HttpClientOptions extends TransportOptions {
 
 /** An openapi-fetch client over the keep-alive transport, authenticated, plus `close()` for its sockets. */
 export function createTypedHttpClient<Paths extends {}>(options: HttpClientOptions): { http: Client<Paths>; close(): void } {
-  const transport = createTransport(options);
-  const http = createClient<Paths>({
-    baseUrl: options.baseUrl,
-    fetch: transport.fetch as unknown as typeof fetch,
-    Request: transport.Request,
-    headers: {
+  const transport = createTransport({
+    ...options,
+    defaultHeaders: {
       authorization: `Bearer ${options.apiKey}`,
       ...(options.routeToken ? { 'orderflow-route': options.routeToken } : {}),
     },
   });
+  const http = createClient<Paths>({ baseUrl: options.baseUrl, fetch: transport.fetch as unknown as typeof fetch, Request: transport.Request });
   return { http, close: transport.close };
 }
 

@@ -20,6 +20,8 @@ export interface TransportOptions {
   maxRetryDelayMs?: number;
   /** Sockets kept per origin (default 64). */
   maxSockets?: number;
+  /** Headers of every request (authentication, route token), added here rather than merged per call. */
+  defaultHeaders?: Record<string, string>;
 }
 
 export class OrderflowTimeoutError extends Error {
@@ -97,10 +99,21 @@ export function createTransport(options: TransportOptions = {}): Transport {
     'https:': new https.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets }),
   };
 
+  const defaultHeaders = options.defaultHeaders ?? {};
+  // Parsing every URL shows in a load generator's profile: the origins seen are parsed once.
+  const origins = new Map<string, URL>();
+  const target = (href: string): { origin: URL; path: string } => {
+    const pathStart = href.indexOf('/', href.indexOf('//') + 2);
+    const originHref = pathStart === -1 ? href : href.slice(0, pathStart);
+    let origin = origins.get(originHref);
+    if (!origin) origins.set(originHref, (origin = new URL(originHref)));
+    return { origin, path: pathStart === -1 ? '/' : href.slice(pathStart) };
+  };
+
   const once = (request: TransportRequest): Promise<TransportResponse> => {
-    const url = new URL(request.url);
+    const { origin: url, path } = target(request.url);
     const secure = url.protocol === 'https:';
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...defaultHeaders };
     request.headers.forEach((value, name) => (headers[name] = value));
     if (request.body !== undefined) headers['content-length'] = String(Buffer.byteLength(request.body));
     return new Promise((resolve, reject) => {
@@ -110,7 +123,7 @@ export function createTransport(options: TransportOptions = {}): Transport {
           host: url.hostname,
           port: url.port,
           method: request.method,
-          path: `${url.pathname}${url.search}`,
+          path,
           agent: agents[secure ? 'https:' : 'http:'],
           headers,
         },
