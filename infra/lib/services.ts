@@ -60,6 +60,8 @@ export class Services extends Construct {
   readonly apiCandidate: ecs.FargateService;
   readonly worker: ecs.FargateService;
   readonly reporting: ecs.FargateService;
+  /** True while a release runs: CandidateImageTag is not empty. */
+  readonly hasCandidate: CfnCondition;
   readonly tasks: Record<'router' | 'api' | 'apiCandidate' | 'worker' | 'reporting', AppTask>;
 
   constructor(scope: Construct, id: string, private readonly props: ServicesProps) {
@@ -67,9 +69,9 @@ export class Services extends Construct {
     const env = props.environment;
     const sgs = props.securityGroups;
     const locks = { REDIS_URL: ecs.Secret.fromSecretsManager(props.cache.urlSecret) };
-    const hasCandidate = new CfnCondition(this, 'HasCandidate', {
+    const hasCandidate = (this.hasCandidate = new CfnCondition(this, 'HasCandidate', {
       expression: Fn.conditionNot(Fn.conditionEquals(props.candidateVersion, '')),
-    });
+    }));
     const candidateVersion = Token.asString(Fn.conditionIf(hasCandidate.logicalId, props.candidateVersion, props.stableVersion));
 
     const task = (name: string, version: string, sizing: Sizing, extra: Omit<ConstructorParameters<typeof AppTask>[2], 'image' | 'cpu' | 'memoryMiB' | 'logKey' | 'logRetention'>) =>
