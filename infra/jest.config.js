@@ -5,5 +5,6 @@ module.exports = {
   testMatch: ['**/*.spec.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest'] },
   testTimeout: 120000,
-  maxWorkers: 1,
+  // Two files: the template checks, and the CLI synth in a child process.
+  maxWorkers: 2,
 };

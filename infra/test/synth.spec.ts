@@ -30,7 +30,7 @@ test('cdk synth writes the template under infra/cdk.out without credentials or l
   expect(manifest.missing).toBeUndefined();
   expect(manifest.artifacts['Orderflow-prod'].environment).toBe('aws://unknown-account/unknown-region');
   expect(existsSync(join(root, 'cdk.context.json'))).toBe(false);
-});
+}, 300_000);
 
 describe('settings', () => {
   test('an environment name that cannot name resources is refused', () => {

@@ -15,6 +15,14 @@ export function synthOrderflow(context: Record<string, unknown> = {}) {
   return { app, stack, template, id, ...resources(template) };
 }
 
+let shared: ReturnType<typeof synthOrderflow> | undefined;
+
+/** One synthesis of the default app, shared by every template check of a test file. */
+export function orderflow(): ReturnType<typeof synthOrderflow> {
+  shared ??= synthOrderflow();
+  return shared;
+}
+
 export type Resource = { Type: string; Properties: Record<string, any>; Condition?: string };
 
 function resources(template: Template) {

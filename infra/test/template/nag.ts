@@ -2,13 +2,13 @@ import { Stack, Validations } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
-import { synthOrderflow } from './support/orderflow-template';
+import { orderflow } from '../support/orderflow-template';
 
 /**
  * cdk-nag's AWS Solutions pack over the whole app: nothing unacknowledged, and every
  * acknowledgement is one of the reviewed list below, with its reason.
  */
-const { app, stack } = synthOrderflow();
+const { app, stack } = orderflow();
 
 /** Each acknowledged finding: where, which rule, why. */
 function acknowledgements(root: IConstruct): { path: string; rule: string; reason: string }[] {

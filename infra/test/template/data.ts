@@ -1,8 +1,8 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { synthOrderflow } from './support/orderflow-template';
+import { orderflow } from '../support/orderflow-template';
 
 /** Queues, buckets, Aurora, ElastiCache, keys, logs: the properties the architecture relies on. */
-const { stack, template, id, ofType } = synthOrderflow();
+const { stack, template, id, ofType } = orderflow();
 const dataKey = id(stack.keys.data);
 const keyArn = { 'Fn::GetAtt': [dataKey, 'Arn'] };
 

@@ -1,7 +1,7 @@
-import { synthOrderflow } from './support/orderflow-template';
+import { orderflow } from '../support/orderflow-template';
 
 /** The alarms of the issue, with their thresholds, all wired to the alarm topic. */
-const { stack, id, all, ofType } = synthOrderflow();
+const { stack, id, all, ofType } = orderflow();
 const alarms = stack.alarms;
 const props = (alarm: any) => all[id(alarm)].Properties;
 const topic = { Ref: id(alarms.topic) };

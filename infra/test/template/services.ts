@@ -1,8 +1,8 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { actionsOf, getAtt, permissionsOf, statementsOf, synthOrderflow } from './support/orderflow-template';
+import { actionsOf, getAtt, orderflow, permissionsOf, statementsOf } from '../support/orderflow-template';
 
 /** ECS services and tasks: wiring of the real configuration variables, IAM, rollbacks, scaling. */
-const { stack, template, id, all, ofType } = synthOrderflow();
+const { stack, template, id, all, ofType } = orderflow();
 const services = stack.services;
 const tasks = { ...services.tasks, ...stack.oneOff };
 
