@@ -40,11 +40,12 @@ export class OrderflowStack extends Stack {
   readonly alarms: Alarms;
   readonly services: Services;
   readonly oneOff: OneOffTasks;
+  readonly parameters: Parameters;
 
   constructor(scope: Construct, id: string, props: OrderflowStackProps) {
     super(scope, id, props);
     const s = props.settings;
-    const params = new Parameters(this, 'Parameters');
+    const params = (this.parameters = new Parameters(this, 'Parameters'));
     const logRetention = s.logRetentionDays;
 
     this.keys = new Keys(this, 'Keys', { envName: s.envName });
@@ -124,9 +125,7 @@ export class OrderflowStack extends Stack {
       cluster,
       subnets: this.network.taskSubnets,
       image,
-      stableVersion: params.imageTag,
-      candidateVersion: params.candidateImageTag,
-      candidateApiTasks: params.candidateApiTasks,
+      params,
       securityGroups: this.securityGroups,
       loadBalancer: this.loadBalancer,
       database: this.database,
@@ -146,8 +145,9 @@ export class OrderflowStack extends Stack {
     this.oneOff = new OneOffTasks(this, 'Tasks', {
       cluster,
       subnets: this.network.taskSubnets,
-      image: image(params.imageTag),
-      version: params.imageTag,
+      // During a release the one-off programs are the candidate's: its migrations run first.
+      image: image(params.releaseImageTag),
+      version: params.releaseImageTag,
       securityGroups: this.securityGroups,
       database: this.database,
       queues: this.queues,

@@ -1,4 +1,4 @@
-import { CfnParameter } from 'aws-cdk-lib';
+import { CfnCondition, CfnParameter, Fn, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 
 const TAG_PATTERN = '[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}';
@@ -15,6 +15,11 @@ export class Parameters extends Construct {
   readonly candidateApiTasks: number;
   readonly certificateArn: string;
   readonly alarmEmail: string;
+  /** True while a release runs: CandidateImageTag is not empty. */
+  readonly hasCandidate: CfnCondition;
+  /** False on the first deployment (before the database bootstrap and migration) and to stop everything. */
+  readonly running: CfnCondition;
+  readonly candidateRunning: CfnCondition;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -39,9 +44,9 @@ export class Parameters extends Construct {
     this.candidateApiTasks = new CfnParameter(stack, 'CandidateApiTasks', {
       type: 'Number',
       default: 2,
-      minValue: 1,
+      minValue: 0,
       maxValue: 50,
-      description: 'API tasks of the candidate version while CandidateImageTag is set',
+      description: 'API tasks of the candidate version while CandidateImageTag is set (0: migrate first)',
     }).valueAsNumber;
     this.certificateArn = new CfnParameter(stack, 'CertificateArn', {
       type: 'String',
@@ -53,5 +58,28 @@ export class Parameters extends Construct {
       default: '',
       description: 'E-mail address subscribed to the alarm topic; empty for none',
     }).valueAsString;
+    const running = new CfnParameter(stack, 'Running', {
+      type: 'String',
+      default: 'true',
+      allowedValues: ['true', 'false'],
+      description: 'false: every service at 0 tasks (first deployment, before bootstrap and migration)',
+    }).valueAsString;
+    this.hasCandidate = new CfnCondition(stack, 'HasCandidate', {
+      expression: Fn.conditionNot(Fn.conditionEquals(this.candidateImageTag, '')),
+    });
+    this.running = new CfnCondition(stack, 'IsRunning', { expression: Fn.conditionEquals(running, 'true') });
+    this.candidateRunning = new CfnCondition(stack, 'CandidateRunning', {
+      expression: Fn.conditionAnd(this.running, this.hasCandidate),
+    });
+  }
+
+  /** The candidate's tag during a release, else the stable one: what the migration runs. */
+  get releaseImageTag(): string {
+    return Token.asString(Fn.conditionIf(this.hasCandidate.logicalId, this.candidateImageTag, this.imageTag));
+  }
+
+  /** `count` while the services run, else 0. */
+  whenRunning(count: number, condition: CfnCondition = this.running): number {
+    return Token.asNumber(Fn.conditionIf(condition.logicalId, count, 0));
   }
 }

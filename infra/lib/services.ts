@@ -1,4 +1,4 @@
-import { CfnCondition, Duration, Fn, Token } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -14,6 +14,7 @@ import { consumeQueue, readBundle, sendToQueue } from './grants';
 import { Keys } from './keys';
 import { LoadBalancer } from './load-balancer';
 import { Queues } from './queues';
+import { Parameters } from './parameters';
 import { SecurityGroups } from './security-groups';
 
 export interface Sizing {
@@ -27,10 +28,8 @@ export interface ServicesProps {
   readonly subnets: ec2.SubnetSelection;
   /** The Orderflow image at a tag: the stable version and, during a release, the candidate. */
   readonly image: (tag: string) => ecs.ContainerImage;
-  readonly stableVersion: string;
-  /** The candidate API version; '' when no release runs. */
-  readonly candidateVersion: string;
-  readonly candidateApiTasks: number;
+  /** The versions (stable, candidate), the candidate's size, whether anything runs. */
+  readonly params: Parameters;
   readonly securityGroups: SecurityGroups;
   readonly loadBalancer: LoadBalancer;
   readonly database: Database;
@@ -60,8 +59,6 @@ export class Services extends Construct {
   readonly apiCandidate: ecs.FargateService;
   readonly worker: ecs.FargateService;
   readonly reporting: ecs.FargateService;
-  /** True while a release runs: CandidateImageTag is not empty. */
-  readonly hasCandidate: CfnCondition;
   readonly tasks: Record<'router' | 'api' | 'apiCandidate' | 'worker' | 'reporting', AppTask>;
 
   constructor(scope: Construct, id: string, private readonly props: ServicesProps) {
@@ -69,10 +66,9 @@ export class Services extends Construct {
     const env = props.environment;
     const sgs = props.securityGroups;
     const locks = { REDIS_URL: ecs.Secret.fromSecretsManager(props.cache.urlSecret) };
-    const hasCandidate = (this.hasCandidate = new CfnCondition(this, 'HasCandidate', {
-      expression: Fn.conditionNot(Fn.conditionEquals(props.candidateVersion, '')),
-    }));
-    const candidateVersion = Token.asString(Fn.conditionIf(hasCandidate.logicalId, props.candidateVersion, props.stableVersion));
+    const params = props.params;
+    const stableVersion = params.imageTag;
+    const candidateVersion = params.releaseImageTag;
 
     const task = (name: string, version: string, sizing: Sizing, extra: Omit<ConstructorParameters<typeof AppTask>[2], 'image' | 'cpu' | 'memoryMiB' | 'logKey' | 'logRetention'>) =>
       new AppTask(this, name, {
@@ -84,11 +80,11 @@ export class Services extends Construct {
         ...extra,
       });
 
-    const router = task('RouterTask', props.stableVersion, props.sizes.router, {
+    const router = task('RouterTask', stableVersion, props.sizes.router, {
       command: ['router'],
       http: true,
       writableRootFilesystem: true,
-      environment: { ...env.common(props.stableVersion), ...env.writer(), ...env.bundle('router') },
+      environment: { ...env.common(stableVersion), ...env.writer(), ...env.bundle('router') },
       secrets: locks,
     });
     const apiTask = (name: string, version: string) =>
@@ -99,22 +95,22 @@ export class Services extends Construct {
         environment: { ...env.common(version), ...env.writer(), ...env.ordersQueue(), ...env.bundle('api') },
         secrets: locks,
       });
-    const api = apiTask('ApiTask', props.stableVersion);
+    const api = apiTask('ApiTask', stableVersion);
     const apiCandidate = apiTask('ApiCandidateTask', candidateVersion);
-    const worker = task('WorkerTask', props.stableVersion, props.sizes.worker, {
+    const worker = task('WorkerTask', stableVersion, props.sizes.worker, {
       command: ['worker'],
       http: true,
       advertise: true,
       // The worker drains within SHUTDOWN_GRACE_MS (20 s) and releases what is left.
       stopTimeout: Duration.seconds(30),
-      environment: { ...env.common(props.stableVersion), ...env.writer(), ...env.allQueues() },
+      environment: { ...env.common(stableVersion), ...env.writer(), ...env.allQueues() },
       secrets: locks,
     });
-    const reporting = task('ReportingTask', props.stableVersion, props.sizes.reporting, {
+    const reporting = task('ReportingTask', stableVersion, props.sizes.reporting, {
       command: ['reporting'],
       http: true,
       advertise: true,
-      environment: { ...env.common(props.stableVersion), ...env.reader() },
+      environment: { ...env.common(stableVersion), ...env.reader() },
     });
     this.tasks = { router, api, apiCandidate, worker, reporting };
 
@@ -134,22 +130,22 @@ export class Services extends Construct {
     db.grantConnect(reporting.definition.taskRole, REPORTING_DB_USER);
 
     const alarms = props.alarms;
-    this.router = this.service('Router', router, props.routerTasks, sgs.router, alarms.apiDeploymentAlarms);
+    this.router = this.service('Router', router, params.whenRunning(props.routerTasks), sgs.router, alarms.apiDeploymentAlarms);
     props.loadBalancer.routerTargets.addTarget(this.router);
-    this.api = this.service('Api', api, props.api.minTasks, sgs.api, alarms.apiDeploymentAlarms);
+    this.api = this.service('Api', api, params.whenRunning(props.api.minTasks), sgs.api, alarms.apiDeploymentAlarms);
     this.apiCandidate = this.service(
       'ApiCandidate',
       apiCandidate,
-      Token.asNumber(Fn.conditionIf(hasCandidate.logicalId, props.candidateApiTasks, 0)),
+      params.whenRunning(params.candidateApiTasks, params.candidateRunning),
       sgs.api,
       alarms.apiDeploymentAlarms,
     );
-    this.worker = this.service('Worker', worker, props.worker.minTasks, sgs.worker, alarms.workerDeploymentAlarms);
-    this.reporting = this.service('Reporting', reporting, props.reportingTasks, sgs.reporting, alarms.reportingDeploymentAlarms);
+    this.worker = this.service('Worker', worker, params.whenRunning(props.worker.minTasks), sgs.worker, alarms.workerDeploymentAlarms);
+    this.reporting = this.service('Reporting', reporting, params.whenRunning(props.reportingTasks), sgs.reporting, alarms.reportingDeploymentAlarms);
     props.loadBalancer.reportingTargets.addTarget(this.reporting);
 
     this.api
-      .autoScaleTaskCount({ minCapacity: props.api.minTasks, maxCapacity: props.api.maxTasks })
+      .autoScaleTaskCount({ minCapacity: params.whenRunning(props.api.minTasks), maxCapacity: params.whenRunning(props.api.maxTasks) })
       .scaleOnCpuUtilization('Cpu', { targetUtilizationPercent: props.api.cpuTargetPercent });
     this.scaleWorkersOnQueue();
   }
@@ -191,7 +187,9 @@ export class Services extends Construct {
    */
   private scaleWorkersOnQueue(): void {
     const w = this.props.worker;
-    const scaling = this.worker.autoScaleTaskCount({ minCapacity: w.minTasks, maxCapacity: w.maxTasks });
+    const params = this.props.params;
+    // Stopped means stopped: a backlog must not scale workers up against a schema not migrated yet.
+    const scaling = this.worker.autoScaleTaskCount({ minCapacity: params.whenRunning(w.minTasks), maxCapacity: params.whenRunning(w.maxTasks) });
     const scalableTarget = scaling.node.findChild('Target') as appscaling.ScalableTarget;
     new appscaling.CfnScalingPolicy(this, 'WorkerBacklogPerTask', {
       policyName: 'backlog-per-task',

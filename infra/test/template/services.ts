@@ -64,12 +64,16 @@ describe('configuration of each program', () => {
       SECRETS_KMS_KEY_ID: { 'Fn::GetAtt': [id(stack.keys.bundles), 'Arn'] },
       SECRETS_BUNDLES: { 'Fn::Join': ['', ['s3://', { Ref: id(stack.buckets.bundles) }, '/prod/api.bundle']] },
     });
-    const hasCandidate = id(services.hasCandidate);
+    const hasCandidate = id(stack.parameters.hasCandidate);
     expect(template.toJSON().Conditions[hasCandidate]).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'CandidateImageTag' }, ''] }] });
     expect(envOf(tasks.apiCandidate).ORDERFLOW_VERSION).toEqual({ 'Fn::If': [hasCandidate, { Ref: 'CandidateImageTag' }, { Ref: 'ImageTag' }] });
     expect(JSON.stringify(containerOf(tasks.apiCandidate).Image)).toContain('"Fn::If"');
     // The candidate slot runs no task while no release is under way.
-    expect(all[id(services.apiCandidate)].Properties.DesiredCount).toEqual({ 'Fn::If': [hasCandidate, { Ref: 'CandidateApiTasks' }, 0] });
+    const candidateRunning = id(stack.parameters.candidateRunning);
+    expect(template.toJSON().Conditions[candidateRunning]).toEqual({ 'Fn::And': [{ Condition: id(stack.parameters.running) }, { Condition: hasCandidate }] });
+    expect(all[id(services.apiCandidate)].Properties.DesiredCount).toEqual({ 'Fn::If': [candidateRunning, { Ref: 'CandidateApiTasks' }, 0] });
+    // The migration of a release is the candidate's.
+    expect(envOf(tasks.migrate).ORDERFLOW_VERSION).toEqual({ 'Fn::If': [hasCandidate, { Ref: 'CandidateImageTag' }, { Ref: 'ImageTag' }] });
   });
 
   test('instances that register themselves read ADVERTISE_HOST from the task metadata and run under tini', () => {
@@ -211,6 +215,22 @@ describe('deployments roll back by themselves', () => {
 });
 
 describe('scaling and schedules', () => {
+  test('Running=false stops every service: no task, and no autoscaling back up', () => {
+    const running = id(stack.parameters.running);
+    const whenRunning = (n: unknown) => ({ 'Fn::If': [running, n, 0] });
+    expect(template.toJSON().Conditions[running]).toEqual({ 'Fn::Equals': [{ Ref: 'Running' }, 'true'] });
+    for (const service of [services.router, services.api, services.worker, services.reporting]) {
+      expect(all[id(service)].Properties.DesiredCount).toEqual(whenRunning(2));
+    }
+    const targets = ofType('AWS::ApplicationAutoScaling::ScalableTarget');
+    expect(targets).toHaveLength(2);
+    for (const [, t] of targets) {
+      expect(t.Properties.MinCapacity).toEqual(whenRunning(2));
+      expect(t.Properties.MaxCapacity).toEqual(whenRunning(12));
+    }
+  });
+
+
   test('the worker tracks the orders backlog per running task and steps up on the age of the oldest message', () => {
     template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
       PolicyType: 'TargetTrackingScaling',
