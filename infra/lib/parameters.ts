@@ -1,4 +1,4 @@
-import { CfnCondition, CfnParameter, Fn, Token } from 'aws-cdk-lib';
+import { Aws, CfnCondition, CfnParameter, Fn, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 
 const TAG_PATTERN = '[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}';
@@ -81,5 +81,13 @@ export class Parameters extends Construct {
   /** `count` while the services run, else 0. */
   whenRunning(count: number, condition: CfnCondition = this.running): number {
     return Token.asNumber(Fn.conditionIf(condition.logicalId, count, 0));
+  }
+
+  /**
+   * The desired count of an autoscaled service: left out while running (a deployment must not
+   * reset what autoscaling chose; the scaling minimum brings a new service up), 0 when stopped.
+   */
+  get autoscaledWhenRunning(): number {
+    return Token.asNumber(Fn.conditionIf(this.running.logicalId, Aws.NO_VALUE, 0));
   }
 }

@@ -132,7 +132,7 @@ export class Services extends Construct {
     const alarms = props.alarms;
     this.router = this.service('Router', router, params.whenRunning(props.routerTasks), sgs.router, alarms.apiDeploymentAlarms);
     props.loadBalancer.routerTargets.addTarget(this.router);
-    this.api = this.service('Api', api, params.whenRunning(props.api.minTasks), sgs.api, alarms.apiDeploymentAlarms);
+    this.api = this.service('Api', api, params.autoscaledWhenRunning, sgs.api, alarms.apiDeploymentAlarms);
     this.apiCandidate = this.service(
       'ApiCandidate',
       apiCandidate,
@@ -140,7 +140,7 @@ export class Services extends Construct {
       sgs.api,
       alarms.apiDeploymentAlarms,
     );
-    this.worker = this.service('Worker', worker, params.whenRunning(props.worker.minTasks), sgs.worker, alarms.workerDeploymentAlarms);
+    this.worker = this.service('Worker', worker, params.autoscaledWhenRunning, sgs.worker, alarms.workerDeploymentAlarms);
     this.reporting = this.service('Reporting', reporting, params.whenRunning(props.reportingTasks), sgs.reporting, alarms.reportingDeploymentAlarms);
     props.loadBalancer.reportingTargets.addTarget(this.reporting);
 

@@ -215,12 +215,16 @@ describe('deployments roll back by themselves', () => {
 });
 
 describe('scaling and schedules', () => {
-  test('Running=false stops every service: no task, and no autoscaling back up', () => {
+  test('Running=false stops every service: no task, and no autoscaling back up; a deployment keeps the scaled count', () => {
     const running = id(stack.parameters.running);
     const whenRunning = (n: unknown) => ({ 'Fn::If': [running, n, 0] });
     expect(template.toJSON().Conditions[running]).toEqual({ 'Fn::Equals': [{ Ref: 'Running' }, 'true'] });
-    for (const service of [services.router, services.api, services.worker, services.reporting]) {
+    for (const service of [services.router, services.reporting]) {
       expect(all[id(service)].Properties.DesiredCount).toEqual(whenRunning(2));
+    }
+    // Autoscaled: a deployment leaves the count autoscaling chose (no DesiredCount while running).
+    for (const service of [services.api, services.worker]) {
+      expect(all[id(service)].Properties.DesiredCount).toEqual(whenRunning({ Ref: 'AWS::NoValue' }));
     }
     const targets = ofType('AWS::ApplicationAutoScaling::ScalableTarget');
     expect(targets).toHaveLength(2);
