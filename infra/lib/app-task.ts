@@ -103,10 +103,17 @@ export class AppTask extends Construct {
   }
 }
 
-/** A shell line: ADVERTISE_HOST from the task metadata, then the program under tini as PID 1. */
-function advertiseTaskAddress(command: string[]): string {
+/** How the image starts a program (its ENTRYPOINT): tini as PID 1, then docker/entrypoint.sh. */
+export const IMAGE_LAUNCHER = '/usr/bin/tini -- /usr/local/bin/orderflow';
+
+/**
+ * A shell line: ADVERTISE_HOST from the task metadata (the task's private IP), then the program,
+ * exec'd so that it stays PID 1 and gets the signals. A failed lookup stops the task before the
+ * program starts (it would register an address nobody can reach).
+ */
+export function advertiseTaskAddress(command: string[], launcher = IMAGE_LAUNCHER): string {
   const readAddress =
     "node -e 'fetch(process.env.ECS_CONTAINER_METADATA_URI_V4).then((r) => r.json())" +
     ".then((m) => console.log(m.Networks[0].IPv4Addresses[0]))'";
-  return `set -e; ADVERTISE_HOST="$(${readAddress})"; export ADVERTISE_HOST; exec /usr/bin/tini -- /usr/local/bin/orderflow ${command.join(' ')}`;
+  return `set -e; ADVERTISE_HOST="$(${readAddress})"; export ADVERTISE_HOST; exec ${launcher} ${command.join(' ')}`;
 }
