@@ -52,7 +52,7 @@ export async function runApp(name: string, required: readonly ConfigKey[], creat
   const logger = createLogger(config.logLevel, { app: name });
   if (secrets) {
     logger.info(
-      { bundles: secrets.settings.bundles, variables: secrets.variableNames, decryptMs: Math.round(secrets.loadMs * 10) / 10 },
+      { bundles: secrets.settings.bundles, variables: secrets.variableNames, loadMs: Math.round(secrets.timings.loadMs * 10) / 10, decryptMs: Math.round(secrets.timings.decryptMs * 10) / 10 },
       'secrets loaded from bundles',
     );
     secrets.startRefreshing(config, logger);

@@ -33,8 +33,8 @@ export class SecretsSession {
     private readonly reader: BundleReader,
     private readonly env: Env,
     values: Map<string, string>,
-    /** How long downloading and decrypting took at start. */
-    readonly loadMs: number,
+    /** At start: downloading and decrypting, and decrypting alone (ms). */
+    readonly timings: { loadMs: number; decryptMs: number },
   ) {
     this.#values = values;
   }
@@ -123,13 +123,13 @@ export async function loadAppConfig(required: readonly ConfigKey[], opts: { app?
     environment: settings.environment,
   };
   try {
-    const { values, origins } = await readBundles(settings.bundles, reader);
+    const { values, origins, decryptMs } = await readBundles(settings.bundles, reader);
     const problems = conflicts(values, origins, env);
     if (problems.length > 0) throw new ConfigError(problems);
     registerSecretValues(values.values());
     const loadMs = Number(process.hrtime.bigint() - started) / 1e6;
     const config = loadConfig(required, { ...env, ...Object.fromEntries(values) });
-    return { config, secrets: new SecretsSession(settings, reader, env, values, loadMs) };
+    return { config, secrets: new SecretsSession(settings, reader, env, values, { loadMs, decryptMs }) };
   } catch (error) {
     reader.store.destroy();
     throw error;
