@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import pino from 'pino';
 import { ConfigError } from '@orderflow/config/app-config';
 import { ensureBucket } from '@orderflow/devstack/queues';
 import { SqsEmulator, startSqsEmulator } from '@orderflow/devstack/sqs-emulator';
@@ -154,6 +155,36 @@ describe('secret bundles on S3 (fauxqs)', () => {
     after.secrets?.stop();
     expect(after.config.databaseUrl).toBe(DB_URL);
     expect(await problemsOf(appEnv(url, [oldKey]))).toEqual([`bundle ${url}: wrong key: the bundle is encrypted under none of the configured keys`]);
+  });
+
+  it('refresh: applies a rotated password, reports other changes for a restart, keeps the running values when the bundle cannot be opened', async () => {
+    const url = `s3://${BUCKET}/prod/refresh.bundle`;
+    await writeBundle(url, { DATABASE_URL: DB_URL, LOCK_TTL_MS: '5000' }, { app: 'api', environment: 'prod' }, [newKey], s3.endpoint);
+    const { config, secrets } = await loadAppConfig(['DATABASE_URL'], { app: 'api', env: appEnv(url, [newKey]) });
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+    try {
+      const rotated = DB_URL.replace('Bundle-Secret-0x5a17', 'Rotated-Secret-0x77');
+      await writeBundle(url, { DATABASE_URL: rotated, LOCK_TTL_MS: '6000' }, { app: 'api', environment: 'prod' }, [newKey], s3.endpoint);
+      await secrets!.refresh(config, logger);
+      expect(config.credentials.password('DATABASE_URL')).toBe('Rotated-Secret-0x77');
+      expect(lines.map((line) => JSON.parse(line))).toEqual([
+        expect.objectContaining({ msg: 'secrets refreshed: these changes take effect at the next restart', variables: ['LOCK_TTL_MS'] }),
+        expect.objectContaining({ msg: 'secrets refreshed: new connections use the new credentials', applied: ['DATABASE_URL'] }),
+      ]);
+
+      lines.length = 0;
+      await tamperBundle(url, s3.endpoint, 100);
+      await secrets!.refresh(config, logger);
+      expect(config.credentials.password('DATABASE_URL')).toBe('Rotated-Secret-0x77');
+      expect(JSON.parse(lines[0])).toMatchObject({
+        msg: 'secrets refresh failed; keeping the values loaded before',
+        problems: [expect.stringMatching(new RegExp(`^bundle ${url}: tampered or corrupt`))],
+      });
+      expect(lines.join('')).not.toContain('Secret-0x');
+    } finally {
+      secrets!.stop();
+    }
   });
 
   it('rejects a bundle with more encrypted data keys than allowed before using any', async () => {
