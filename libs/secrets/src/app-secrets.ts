@@ -3,9 +3,11 @@ import { AppConfig, ConfigError, ConfigKey, loadConfig } from '@orderflow/config
 import { ROTATABLE_URLS, RotatableUrl } from '@orderflow/config/connection-credentials';
 import { readSecretsSettings, SECRETS_SETTING_NAMES, SecretsSettings } from '@orderflow/config/secrets-settings';
 import { registerSecretValues } from '@orderflow/observability/secret-scrubber';
-import { BundleReader, readBundles } from './bundle-reader';
-import { BundleStore } from './bundle-store';
-import { keyringsFor } from './keyrings';
+// Types only: the Encryption SDK (about a second of module loading on a busy machine) is loaded
+// when an app actually names bundles, not by every app at start.
+import type { BundleReader } from './bundle-reader';
+
+const sdk = async () => ({ ...(await import('./bundle-reader')), ...(await import('./bundle-store')), ...(await import('./keyrings')) });
 
 type Env = Record<string, string | undefined>;
 
@@ -56,6 +58,7 @@ export class SecretsSession {
   private async reload(config: AppConfig, logger: Logger): Promise<void> {
     let values: Map<string, string>;
     try {
+      const { readBundles } = await sdk();
       const opened = await readBundles(this.settings.bundles, this.reader);
       const problems = conflicts(opened.values, opened.origins, this.env);
       if (problems.length > 0) throw new ConfigError(problems);
@@ -116,6 +119,7 @@ export async function loadAppConfig(required: readonly ConfigKey[], opts: { app?
   const settings = readSecretsSettings(env);
   if (settings.bundles.length === 0) return { config: loadConfig(required, env) };
   const started = process.hrtime.bigint();
+  const { BundleStore, keyringsFor, readBundles } = await sdk();
   const reader: BundleReader = {
     store: new BundleStore(settings),
     keyring: keyringsFor(settings).decrypt,
