@@ -88,6 +88,7 @@ describe('rotating the database and Redis passwords of a running API', () => {
     const post = httpClient(api.url, await stack.createKey(['orders:write', 'orders:read']));
     const accepted = new Map<string, number>();
     const statuses = new Map<number, number>();
+    const serverErrors: string[] = [];
     let stopping = false;
     let createdAfterRotation = 0;
     let rotatedAt = Infinity;
@@ -106,6 +107,7 @@ describe('rotating the database and Redis passwords of a running API', () => {
             break;
           }
           if (status !== 0 && status < 500) throw new Error(`unexpected ${status}: ${JSON.stringify(response?.body)}`);
+          if (status >= 500) serverErrors.push(`${status} ${JSON.stringify(response?.body)}`);
           await sleep(50); // a storefront's backoff before retrying
         }
       }
@@ -164,6 +166,7 @@ describe('rotating the database and Redis passwords of a running API', () => {
     expect(duplicates).toBe(0);
     expect((await committed()).size).toBe(keys.length);
     console.log(`rotation under load: ${keys.length} orders accepted (${[...statuses].map(([s, n]) => `${s || 'network error'}: ${n}`).join(', ')}); ${createdAfterRotation} created on new connections after the rotation; all in PostgreSQL once`);
+    if (serverErrors.length > 0) console.log(`server errors (retried by the storefronts): ${[...new Set(serverErrors)].join('; ')}`);
 
     // The secrets never reached the API's environment, a log line or a file of the run.
     const values = Object.values(passwords);
