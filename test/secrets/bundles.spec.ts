@@ -8,6 +8,7 @@ import { ConfigError } from '@orderflow/config/app-config';
 import { ensureBucket } from '@orderflow/devstack/queues';
 import { SqsEmulator, startSqsEmulator } from '@orderflow/devstack/sqs-emulator';
 import { loadAppConfig } from '@orderflow/secrets/app-secrets';
+import { eventually } from '../support/eventually';
 import { makeKeyFile, tamperBundle, writeBundle } from '../support/secret-bundles';
 
 const ROOT = resolve(__dirname, '../..');
@@ -182,6 +183,19 @@ describe('secret bundles on S3 (fauxqs)', () => {
         problems: [expect.stringMatching(new RegExp(`^bundle ${url}: tampered or corrupt`))],
       });
       expect(lines.join('')).not.toContain('Secret-0x');
+    } finally {
+      secrets!.stop();
+    }
+  });
+
+  it('re-reads the bundles every SECRETS_REFRESH_SECONDS', async () => {
+    const url = `s3://${BUCKET}/prod/timed.bundle`;
+    await writeBundle(url, { DATABASE_URL: DB_URL }, { app: 'api', environment: 'prod' }, [newKey], s3.endpoint);
+    const { config, secrets } = await loadAppConfig(['DATABASE_URL'], { app: 'api', env: appEnv(url, [newKey], { SECRETS_REFRESH_SECONDS: '1' }) });
+    secrets!.startRefreshing(config, pino({ level: 'silent' }));
+    try {
+      await writeBundle(url, { DATABASE_URL: DB_URL.replace('Bundle-Secret-0x5a17', 'Timed-Secret-0x1') }, { app: 'api', environment: 'prod' }, [newKey], s3.endpoint);
+      await eventually('the timer to pick up the new password', async () => config.credentials.password('DATABASE_URL') === 'Timed-Secret-0x1', 30_000, 100);
     } finally {
       secrets!.stop();
     }
