@@ -166,7 +166,13 @@ describe('rotating the database and Redis passwords of a running API', () => {
     expect(duplicates).toBe(0);
     expect((await committed()).size).toBe(keys.length);
     console.log(`rotation under load: ${keys.length} orders accepted (${[...statuses].map(([s, n]) => `${s || 'network error'}: ${n}`).join(', ')}); ${createdAfterRotation} created on new connections after the rotation; all in PostgreSQL once`);
-    if (serverErrors.length > 0) console.log(`server errors (retried by the storefronts): ${[...new Set(serverErrors)].join('; ')}`);
+    if (serverErrors.length > 0) {
+      const causes = logLines()
+        .filter((line) => line.startsWith('{') && line.includes('"level":50'))
+        .map((line) => JSON.parse(line) as { err?: { type?: string; message?: string } })
+        .map((entry) => `${entry.err?.type}: ${entry.err?.message}`);
+      console.log(`server errors (retried by the storefronts): ${serverErrors.length}; logged causes: ${[...new Set(causes)].join('; ')}`);
+    }
 
     // The secrets never reached the API's environment, a log line or a file of the run.
     const values = Object.values(passwords);
