@@ -2,7 +2,7 @@
  * Unit tests (`*.spec.ts` beside the code) and integration tests (`test/**`), which run against
  * real PostgreSQL (primary + replica), Redis and the SQS emulator started by test/support.
  */
-const libs = ['domain', 'contracts', 'config', 'persistence', 'locking', 'orders', 'http', 'observability', 'auth', 'devstack', 'messaging', 'reporting', 'bench'];
+const libs = ['domain', 'contracts', 'config', 'persistence', 'locking', 'orders', 'http', 'observability', 'auth', 'devstack', 'messaging', 'reporting', 'bench', 'release'];
 
 module.exports = {
   testEnvironment: 'node',

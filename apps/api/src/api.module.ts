@@ -2,6 +2,7 @@ import { DynamicModule, Inject, Module, OnApplicationBootstrap, OnApplicationShu
 import { APP_GUARD } from '@nestjs/core';
 import type Redis from 'ioredis';
 import { LoggerModule } from 'nestjs-pino';
+import { InstanceRegistrationModule } from '@orderflow/release/instance-registration.module';
 import { AppConfig } from '@orderflow/config/app-config';
 import { APP_CONFIG, ConfigModule } from '@orderflow/config/config.module';
 import { ApiKeyGuard } from '@orderflow/http/auth';
@@ -26,7 +27,7 @@ export class ApiModule implements OnApplicationBootstrap, OnApplicationShutdown 
   static forConfig(config: AppConfig): DynamicModule {
     return {
       module: ApiModule,
-      imports: [ConfigModule.forRoot(config), LoggerModule.forRoot(loggerParams(config, 'api')), OrdersModule, MessagingModule],
+      imports: [ConfigModule.forRoot(config), LoggerModule.forRoot(loggerParams(config, 'api')), OrdersModule, MessagingModule, InstanceRegistrationModule.forService('api')],
       controllers: [OrdersController, AdminController, MaintenanceController, HealthController, MetricsController],
       providers: [
         { provide: APP_GUARD, useClass: ApiKeyGuard },

@@ -168,6 +168,39 @@ describe('loading the configuration', () => {
   });
 });
 
+describe('release settings', () => {
+  const secret = 's'.repeat(32);
+
+  it('defaults the version to package.json and the release settings to the documented values', () => {
+    const config = loadConfig([], {});
+    expect(config.version).toBe(require('../../../package.json').version);
+    expect(config.release).toEqual({ routeTokenKeys: [], routeTokenTtlSeconds: 3600, instanceTtlSeconds: 10, advertiseHost: '127.0.0.1' });
+  });
+
+  it('reads ORDERFLOW_VERSION and the route token keys, first one first', () => {
+    const config = loadConfig([], { ORDERFLOW_VERSION: '2.0.0-rc.1+b7', ROUTE_TOKEN_KEYS: `new:${secret}x,old:${secret}`, ROUTE_TOKEN_TTL_SECONDS: '600' });
+    expect(config.version).toBe('2.0.0-rc.1+b7');
+    expect(config.release.routeTokenKeys).toEqual([{ id: 'new', secret: `${secret}x` }, { id: 'old', secret }]);
+    expect(config.release.routeTokenTtlSeconds).toBe(600);
+  });
+
+  it('names a malformed version, key list, TTL or host, and never the secret', () => {
+    const problems = problemsOf([], {
+      ORDERFLOW_VERSION: '2.0 beta',
+      ROUTE_TOKEN_KEYS: 'k1:short-secret',
+      INSTANCE_TTL_SECONDS: '1',
+      ADVERTISE_HOST: 'a host',
+    });
+    expect(problems).toEqual([
+      'ORDERFLOW_VERSION: must be 1..40 chars of [0-9A-Za-z.+-], got "2.0 beta"',
+      'ROUTE_TOKEN_KEYS: key k1: the secret must be at least 32 characters',
+      'ADVERTISE_HOST: must be a host name or IP address, got "a host"',
+      'INSTANCE_TTL_SECONDS: must be an integer between 3 and 3600, got "1"',
+    ]);
+    expect(problems.join()).not.toContain('short-secret');
+  });
+});
+
 describe('redactUrl', () => {
   it('masks the password and keeps the rest for diagnosis', () => {
     expect(redactUrl('postgres://orderflow:s3cret@db:5432/orderflow?sslmode=require')).toBe(

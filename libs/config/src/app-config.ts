@@ -1,4 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { RouteTokenKey, parseRouteTokenKeys } from '@orderflow/release/route-token';
+import { VERSION_PATTERN } from '@orderflow/release/release-types';
 
 /**
  * The one validated configuration object. Read once at start from the environment; any
@@ -7,6 +10,8 @@ import { readFileSync } from 'node:fs';
 export interface AppConfig {
   /** Which app runs (api, worker, reporting): names its database connections and logs. */
   appName: string;
+  /** ORDERFLOW_VERSION (default: package.json's version): headers, /health/live, metrics, orders. */
+  version: string;
   port: number;
   databaseUrl: string;
   databaseReplicaUrl: string;
@@ -27,6 +32,15 @@ export interface AppConfig {
   };
   reporting: { maxReplicaLagSeconds: number };
   worker: { pollers: number; waitTimeSeconds: number; maxInFlight: number; shutdownGraceMs: number };
+  release: {
+    /** ROUTE_TOKEN_KEYS: the first signs route tokens, every one verifies them. Empty: no sessions. */
+    routeTokenKeys: RouteTokenKey[];
+    routeTokenTtlSeconds: number;
+    /** Registry entry TTL; the heartbeat renews it every third of it. */
+    instanceTtlSeconds: number;
+    /** Host part of the address this instance registers (the router connects to it). */
+    advertiseHost: string;
+  };
 }
 
 export type ConfigKey =
@@ -102,8 +116,17 @@ export function loadConfig(required: readonly ConfigKey[], env: Env = process.en
     if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`PORT: must be a port number, got "${portRaw}"`);
   }
 
+  const version = get('ORDERFLOW_VERSION') ?? packageVersion();
+  if (!new RegExp(VERSION_PATTERN).test(version)) problems.push(`ORDERFLOW_VERSION: must be 1..40 chars of [0-9A-Za-z.+-], got "${version}"`);
+  const routeKeysRaw = get('ROUTE_TOKEN_KEYS');
+  const routeKeys = routeKeysRaw === undefined ? { keys: [], problems: [] } : parseRouteTokenKeys(routeKeysRaw);
+  problems.push(...routeKeys.problems.map((problem) => `ROUTE_TOKEN_KEYS: ${problem}`));
+  const advertiseHost = get('ADVERTISE_HOST') ?? '127.0.0.1';
+  if (!/^[A-Za-z0-9.:-]{1,253}$/.test(advertiseHost)) problems.push(`ADVERTISE_HOST: must be a host name or IP address, got "${advertiseHost}"`);
+
   const config: AppConfig = {
     appName: env.ORDERFLOW_APP ?? 'app',
+    version,
     port,
     databaseUrl: url('DATABASE_URL', ['postgres', 'postgresql']),
     databaseReplicaUrl: url('DATABASE_REPLICA_URL', ['postgres', 'postgresql']),
@@ -129,12 +152,27 @@ export function loadConfig(required: readonly ConfigKey[], env: Env = process.en
       maxInFlight: int('SQS_MAX_IN_FLIGHT', 100, 10, 10000),
       shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 20000, 0, 25000),
     },
+    release: {
+      routeTokenKeys: routeKeys.keys,
+      routeTokenTtlSeconds: int('ROUTE_TOKEN_TTL_SECONDS', 3600, 60, 30 * 86400),
+      instanceTtlSeconds: int('INSTANCE_TTL_SECONDS', 10, 3, 3600),
+      advertiseHost,
+    },
   };
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
     problems.push(`LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** package.json's version: the nearest package.json above this file (src under Jest, dist when built). */
+function packageVersion(): string {
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version?: string }).version ?? '0.0.0';
+    if (dirname(dir) === dir) return '0.0.0';
+  }
 }
 
 /** A connection URL with its password masked, for logs and banners. */
