@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { RouteTokenKey, parseRouteTokenKeys } from '@orderflow/release/route-token';
 import { VERSION_PATTERN } from '@orderflow/release/release-types';
@@ -41,6 +42,22 @@ export interface AppConfig {
     /** Host part of the address this instance registers (the router connects to it). */
     advertiseHost: string;
   };
+  router: RouterSettings;
+}
+
+/** The router controller (`npm run start:router`): nginx in front of the API, and the canary analysis. */
+export interface RouterSettings {
+  /** ROUTER_RUNTIME_DIR: nginx's prefix, config, logs, temp dirs and the key file (0600). */
+  runtimeDir: string;
+  listenHost: string;
+  connectTimeoutMs: number;
+  readTimeoutMs: number;
+  upstreamKeepalive: number;
+  workerProcesses: number;
+  /** Fallback re-render period when no registry or release announcement arrives. */
+  pollMs: number;
+  /** Defaults for every release; a release's own `bounds` override them. */
+  bounds: { maxErrorRateDelta: number; maxTimeoutRateDelta: number; maxP95Ratio: number; p95FloorMs: number; minRequests: number };
 }
 
 export type ConfigKey =
@@ -102,6 +119,13 @@ export function loadConfig(required: readonly ConfigKey[], env: Env = process.en
     }
     return value;
   };
+  const num = (name: string, fallback: number, min: number, max: number) => {
+    const raw = get(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < min || value > max) problems.push(`${name}: must be a number between ${min} and ${max}, got "${raw}"`);
+    return value;
+  };
   const bool = (name: string) => {
     const raw = get(name);
     if (raw === undefined) return false;
@@ -158,7 +182,27 @@ export function loadConfig(required: readonly ConfigKey[], env: Env = process.en
       instanceTtlSeconds: int('INSTANCE_TTL_SECONDS', 10, 3, 3600),
       advertiseHost,
     },
+    router: {
+      runtimeDir: get('ROUTER_RUNTIME_DIR') ?? join(tmpdir(), `orderflow-router-${port}`),
+      listenHost: get('ROUTER_LISTEN_HOST') ?? '0.0.0.0',
+      connectTimeoutMs: int('ROUTER_CONNECT_TIMEOUT_MS', 1000, 50, 60000),
+      readTimeoutMs: int('ROUTER_READ_TIMEOUT_MS', 30000, 100, 600000),
+      upstreamKeepalive: int('ROUTER_UPSTREAM_KEEPALIVE', 32, 1, 10000),
+      workerProcesses: int('ROUTER_WORKER_PROCESSES', 2, 1, 64),
+      pollMs: int('ROUTER_POLL_MS', 1000, 100, 60000),
+      bounds: {
+        maxErrorRateDelta: num('RELEASE_MAX_5XX_RATE_DELTA', 0.01, 0, 1),
+        maxTimeoutRateDelta: num('RELEASE_MAX_TIMEOUT_RATE_DELTA', 0.01, 0, 1),
+        maxP95Ratio: num('RELEASE_MAX_P95_RATIO', 1.5, 1, 1000),
+        p95FloorMs: num('RELEASE_P95_FLOOR_MS', 50, 0, 600000),
+        minRequests: int('RELEASE_MIN_REQUESTS', 50, 1, 1000000),
+      },
+    },
   };
+  if (!/^\/[A-Za-z0-9._/+-]+$/.test(config.router.runtimeDir)) {
+    problems.push('ROUTER_RUNTIME_DIR: must be an absolute path of [A-Za-z0-9._/+-]');
+  }
+  if (!/^[A-Za-z0-9.:\[\]-]{1,253}$/.test(config.router.listenHost)) problems.push('ROUTER_LISTEN_HOST: must be a host name or IP address');
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
     problems.push(`LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent`);
   }

@@ -53,6 +53,9 @@ export function prepareRuntimeDir(dir: string): { workerUser?: string } {
   return root ? { workerUser: ROOT_WORKER_USER } : {};
 }
 
+/** nginx gets no secret through its environment: only what it needs to run. */
+const NGINX_ENV = { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' };
+
 export class NginxConfigRejected extends Error {}
 
 export interface NginxRouterOptions {
@@ -89,6 +92,7 @@ export class NginxRouter {
     if (!this.process) {
       this.process = await startProcess(this.options.binary, ['-p', dir, '-c', join(dir, 'nginx.conf')], {
         logFile: join(dir, 'logs', 'nginx.out'),
+        env: NGINX_ENV,
         // If the controller dies without stopping it, nginx must not keep serving a stale routing table.
         emergencySignal: 'SIGTERM',
       });
@@ -111,7 +115,7 @@ export class NginxRouter {
   private async check(file: string): Promise<void> {
     const log = join(this.options.runtimeDir, 'logs', 'nginx-test.log');
     try {
-      await runToCompletion(this.options.binary, ['-t', '-q', '-p', this.options.runtimeDir, '-c', file], { logFile: log });
+      await runToCompletion(this.options.binary, ['-t', '-q', '-p', this.options.runtimeDir, '-c', file], { logFile: log, env: NGINX_ENV });
     } catch (error) {
       throw new NginxConfigRejected(`nginx -t rejected the rendered configuration: ${(error as Error).message}`);
     }
