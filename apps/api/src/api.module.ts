@@ -10,7 +10,7 @@ import { HealthController } from '@orderflow/http/health';
 import { MetricsController } from '@orderflow/http/metrics.controller';
 import { loggerParams } from '@orderflow/http/http-app';
 import { HEALTH_CHECKS, HealthCheck } from '@orderflow/observability/health-check';
-import { CORE_HEALTH_CHECKS, OrdersModule, REDIS } from '@orderflow/orders/orders.module';
+import { CORE_HEALTH_CHECKS, OrdersModule, PRIMARY_DB, REDIS } from '@orderflow/orders/orders.module';
 import { MaintenanceSwitch } from '@orderflow/orders/maintenance-switch';
 import { OrderIntakeService } from '@orderflow/orders/order-intake.service';
 import { OrderProcessingService } from '@orderflow/orders/order-processing.service';
@@ -19,6 +19,13 @@ import { MessagingModule } from '@orderflow/messaging/messaging.module';
 import { OrdersController } from './orders.controller';
 import { AdminController } from './admin.controller';
 import { MaintenanceController } from './maintenance.controller';
+import { SessionController } from './session.controller';
+import { ReleasesController } from './releases.controller';
+import { AuditController } from './audit.controller';
+import { AuditLogService } from '@orderflow/release/audit-log.service';
+import { InstanceRegistry } from '@orderflow/release/instance-registry';
+import { ReleaseService } from '@orderflow/release/release.service';
+import { DataSource } from 'typeorm';
 
 @Module({})
 export class ApiModule implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -28,9 +35,30 @@ export class ApiModule implements OnApplicationBootstrap, OnApplicationShutdown 
     return {
       module: ApiModule,
       imports: [ConfigModule.forRoot(config), LoggerModule.forRoot(loggerParams(config, 'api')), OrdersModule, MessagingModule, InstanceRegistrationModule.forService('api')],
-      controllers: [OrdersController, AdminController, MaintenanceController, HealthController, MetricsController],
+      controllers: [
+        OrdersController,
+        AdminController,
+        MaintenanceController,
+        SessionController,
+        ReleasesController,
+        AuditController,
+        HealthController,
+        MetricsController,
+      ],
       providers: [
         { provide: APP_GUARD, useClass: ApiKeyGuard },
+        {
+          provide: InstanceRegistry,
+          inject: [REDIS, APP_CONFIG],
+          useFactory: (redis: Redis, c: AppConfig) => new InstanceRegistry(redis, c.release.instanceTtlSeconds),
+        },
+        {
+          provide: ReleaseService,
+          inject: [PRIMARY_DB, InstanceRegistry],
+          useFactory: (db: DataSource, registry: InstanceRegistry) =>
+            new ReleaseService(db, async (service) => (await registry.list(service)).map((instance) => instance.version)),
+        },
+        { provide: AuditLogService, inject: [PRIMARY_DB], useFactory: (db: DataSource) => new AuditLogService(db) },
         {
           provide: MaintenanceSwitch,
           inject: [REDIS, APP_CONFIG],

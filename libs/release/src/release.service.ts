@@ -97,14 +97,14 @@ export class ReleaseService {
     const steps = input.steps ?? DEFAULT_STEPS;
     const stepSeconds = input.stepSeconds ?? DEFAULT_STEP_SECONDS;
     const errors: Array<{ field: string; message: string }> = [];
-    if (!isService(service)) errors.push({ field: 'service', message: `must be one of ${SERVICES.join(', ')}` });
-    if (!isVersion(version)) errors.push({ field: 'version', message: 'must be 1..40 chars of [0-9A-Za-z.+-]' });
-    if (input.stable !== undefined && !isVersion(input.stable)) errors.push({ field: 'stable', message: 'must be 1..40 chars of [0-9A-Za-z.+-]' });
+    if (!isService(service)) errors.push({ field: '/service', message: `must be one of ${SERVICES.join(', ')}` });
+    if (!isVersion(version)) errors.push({ field: '/version', message: 'must be 1..40 chars of [0-9A-Za-z.+-]' });
+    if (input.stable !== undefined && !isVersion(input.stable)) errors.push({ field: '/stable', message: 'must be 1..40 chars of [0-9A-Za-z.+-]' });
     const stepsProblem = stepProblems(steps);
-    if (stepsProblem) errors.push({ field: 'steps', message: stepsProblem });
-    if (!Number.isInteger(stepSeconds) || stepSeconds < 1 || stepSeconds > 86400) errors.push({ field: 'stepSeconds', message: 'must be an integer between 1 and 86400' });
+    if (stepsProblem) errors.push({ field: '/steps', message: stepsProblem });
+    if (!Number.isInteger(stepSeconds) || stepSeconds < 1 || stepSeconds > 86400) errors.push({ field: '/stepSeconds', message: 'must be an integer between 1 and 86400' });
     if (input.bounds !== undefined && (typeof input.bounds !== 'object' || input.bounds === null || Array.isArray(input.bounds))) {
-      errors.push({ field: 'bounds', message: 'must be an object' });
+      errors.push({ field: '/bounds', message: 'must be an object' });
     }
     if (errors.length) throw new ReleaseInputError(errors);
     const target = service as Service;
@@ -182,8 +182,8 @@ export class ReleaseService {
 
   async pin(customerId: string, service: string, version: string, actor: string): Promise<{ customerId: string; service: Service; version: string }> {
     const errors: Array<{ field: string; message: string }> = [];
-    if (!isService(service)) errors.push({ field: 'service', message: `must be one of ${SERVICES.join(', ')}` });
-    if (!isVersion(version)) errors.push({ field: 'version', message: 'must be 1..40 chars of [0-9A-Za-z.+-]' });
+    if (!isService(service)) errors.push({ field: '/service', message: `must be one of ${SERVICES.join(', ')}` });
+    if (!isVersion(version)) errors.push({ field: '/version', message: 'must be 1..40 chars of [0-9A-Za-z.+-]' });
     if (errors.length) throw new ReleaseInputError(errors);
     return this.changing(async (manager) => {
       const before = await this.state.pin(manager, customerId, service, version, actor);
@@ -201,7 +201,7 @@ export class ReleaseService {
 
   /** Removes one pin or all of a customer's; returns the removed ones (none is not an error). */
   async unpin(customerId: string, service: string | undefined, actor: string): Promise<Array<{ service: string; version: string }>> {
-    if (service !== undefined && !isService(service)) throw new ReleaseInputError([{ field: 'service', message: `must be one of ${SERVICES.join(', ')}` }]);
+    if (service !== undefined && !isService(service)) throw new ReleaseInputError([{ field: '/service', message: `must be one of ${SERVICES.join(', ')}` }]);
     return this.changing(async (manager) => {
       const removed = await this.state.unpin(manager, customerId, service);
       if (removed.length) {
@@ -249,7 +249,7 @@ export class ReleaseService {
   }
 
   private async runningOf(manager: EntityManager, service: string | undefined): Promise<ReleaseRow> {
-    if (service !== undefined && !isService(service)) throw new ReleaseInputError([{ field: 'service', message: `must be one of ${SERVICES.join(', ')}` }]);
+    if (service !== undefined && !isService(service)) throw new ReleaseInputError([{ field: '/service', message: `must be one of ${SERVICES.join(', ')}` }]);
     const running = (await this.state.running(manager, true)).filter((r) => service === undefined || r.service === service);
     if (running.length === 0) throw new ReleaseConflictError(service ? `${service} has no running release` : 'no release is running');
     if (running.length > 1) throw new ReleaseConflictError(`several releases are running (${running.map((r) => r.service).join(', ')}): name the service`);
