@@ -78,7 +78,8 @@ describe('router: customers reach their version', () => {
     await router.waitRoutes({ 'Orderflow-Route': good }, '2.0.0');
     const forged = signRouteToken([{ id: TEST_ROUTE_KEYS[0].id, secret: 'someone-elses-secret-of-32-chars-or-more' }], customerId, { api: '2.0.0' }, inAMinute());
     const expired = await tokenOf(customerId, Math.floor(Date.now() / 1000) - 1);
-    for (const headers of [{}, { 'Orderflow-Route': forged }, { 'Orderflow-Route': expired }, { cookie: `orderflow_route=${good.slice(0, -3)}abc` }]) {
+    const cases: Array<Record<string, string>> = [{}, { 'Orderflow-Route': forged }, { 'Orderflow-Route': expired }, { cookie: `orderflow_route=${good.slice(0, -3)}abc` }];
+    for (const headers of cases) {
       const response = await fetch(`${router.url}/health/live`, { headers });
       expect(response.headers.get('orderflow-version')).toBe('1.0.0');
     }

@@ -53,6 +53,8 @@ export interface RouterSettings {
   connectTimeoutMs: number;
   readTimeoutMs: number;
   upstreamKeepalive: number;
+  /** ROUTER_CLIENT_KEEPALIVE_SECONDS: 0 closes client connections after each response (safe across reloads). */
+  clientKeepaliveSeconds: number;
   workerProcesses: number;
   /** Fallback re-render period when no registry or release announcement arrives. */
   pollMs: number;
@@ -188,6 +190,7 @@ export function loadConfig(required: readonly ConfigKey[], env: Env = process.en
       connectTimeoutMs: int('ROUTER_CONNECT_TIMEOUT_MS', 1000, 50, 60000),
       readTimeoutMs: int('ROUTER_READ_TIMEOUT_MS', 30000, 100, 600000),
       upstreamKeepalive: int('ROUTER_UPSTREAM_KEEPALIVE', 32, 1, 10000),
+      clientKeepaliveSeconds: int('ROUTER_CLIENT_KEEPALIVE_SECONDS', 0, 0, 3600),
       workerProcesses: int('ROUTER_WORKER_PROCESSES', 2, 1, 64),
       pollMs: int('ROUTER_POLL_MS', 1000, 100, 60000),
       bounds: {

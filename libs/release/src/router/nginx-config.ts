@@ -34,6 +34,12 @@ export interface RouterRenderInput {
   /** API versions whose rollout was aborted: their token holders go to stable. */
   abortedApiVersions: readonly string[];
   proxy: { connectTimeoutMs: number; readTimeoutMs: number; keepaliveConnections: number };
+  /**
+   * Client keep-alive, seconds. 0 (the default) closes each client connection after its response:
+   * a reload closes idle keep-alive connections, and a client that sends on one at that instant
+   * sees the connection drop without an answer. Raise it only for clients that retry then.
+   */
+  clientKeepaliveSeconds?: number;
   /** When nginx starts as root: the user its workers run as. */
   workerUser?: string;
   workerProcesses?: number;
@@ -153,6 +159,7 @@ events {
 
 http {
   server_tokens off;
+  keepalive_timeout ${input.clientKeepaliveSeconds ?? 0}s;
   client_body_temp_path ${dir}/tmp/body;
   proxy_temp_path ${dir}/tmp/proxy;
   fastcgi_temp_path ${dir}/tmp/fastcgi;

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { AppConfig } from '@orderflow/config/app-config';
-import { createRedis } from '@orderflow/orders/infrastructure';
+import { createRedis, waitForRedis } from '@orderflow/orders/infrastructure';
 import { createDataSource } from '@orderflow/persistence/data-source';
 import { InstanceRegistry } from '../instance-registry';
 import { ReleaseService } from '../release.service';
@@ -17,6 +17,7 @@ export interface RunningRouter {
 export async function startRouter(config: AppConfig, logger: Logger): Promise<RunningRouter> {
   const db = await createDataSource({ url: config.databaseUrl, poolSize: 3, applicationName: 'orderflow-router' }).initialize();
   const redis = createRedis(config.redisUrl);
+  await waitForRedis(redis);
   const registry = new InstanceRegistry(redis, config.release.instanceTtlSeconds);
   const releases = new ReleaseService(db, async (service) => (await registry.list(service)).map((i) => i.version));
   const controller = new RouterController({

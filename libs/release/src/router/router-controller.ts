@@ -160,6 +160,7 @@ export class RouterController {
         readTimeoutMs: this.options.settings.readTimeoutMs,
         keepaliveConnections: this.options.settings.upstreamKeepalive,
       },
+      clientKeepaliveSeconds: this.options.settings.clientKeepaliveSeconds,
       workerUser: this.workerUser,
       workerProcesses: this.options.settings.workerProcesses,
     });
