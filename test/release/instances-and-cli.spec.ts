@@ -9,6 +9,7 @@ import { runReleaseCli } from '../support/release-cli';
 import { TestStack, startTestStack } from '../support/test-stack';
 
 const TTL_SECONDS = 3;
+const GRACE_MS = 5000;
 
 describe('instance registry and the release CLI (built apps as processes, real PostgreSQL and Redis)', () => {
   let stack: TestStack;
@@ -19,9 +20,9 @@ describe('instance registry and the release CLI (built apps as processes, real P
   const apps: Record<string, AppProcess> = {};
   const ports: Record<string, number> = {};
 
-  const start = async (name: string, app: 'api' | 'worker' | 'reporting', version: string) => {
+  const start = async (name: string, app: 'api' | 'worker' | 'reporting', version: string, extra: Record<string, string> = {}) => {
     ports[name] = await freePort();
-    const env = { ...stack.env, ORDERFLOW_VERSION: version, INSTANCE_TTL_SECONDS: String(TTL_SECONDS), SQS_WAIT_TIME_SECONDS: '1' };
+    const env = { ...stack.env, ORDERFLOW_VERSION: version, INSTANCE_TTL_SECONDS: String(TTL_SECONDS), SQS_WAIT_TIME_SECONDS: '1', ...extra };
     apps[name] = await startAppProcess(app, env, ports[name], join(stack.rootDir, `${name}.log`));
   };
   const live = () => registry.list();
@@ -34,7 +35,7 @@ describe('instance registry and the release CLI (built apps as processes, real P
     await subscriber.subscribe(REGISTRY_CHANNEL);
     subscriber.on('message', (_channel, message) => events.push(JSON.parse(message)));
     registry = new InstanceRegistry(redis, TTL_SECONDS);
-    await Promise.all([start('api-1', 'api', '1.0.0'), start('api-2', 'api', '2.0.0'), start('worker-1', 'worker', '1.0.0'), start('reporting-1', 'reporting', '1.0.0')]);
+    await Promise.all([start('api-1', 'api', '1.0.0'), start('api-2', 'api', '2.0.0', { DEREGISTER_GRACE_MS: String(GRACE_MS) }), start('worker-1', 'worker', '1.0.0'), start('reporting-1', 'reporting', '1.0.0')]);
   });
 
   afterAll(async () => {
@@ -103,12 +104,14 @@ describe('instance registry and the release CLI (built apps as processes, real P
     expect(audit[4]).toMatchObject({ before: { stepIndex: 0, percent: 20 }, after: { stepIndex: 1, percent: 100 } });
   });
 
-  it('deregisters on SIGTERM before the process has exited', async () => {
+  it('deregisters on SIGTERM first, keeps serving for the grace period, then exits cleanly', async () => {
     const leaving = (await live()).find((i) => i.address.endsWith(`:${ports['api-2']}`))!;
-    const stopped = await apps['api-2'].stop();
-    expect(stopped.code).toBe(0);
-    // Checked at once: the entry's TTL has not run out, so only the deregistration can have removed it.
-    expect((await live()).map((i) => i.instanceId)).not.toContain(leaving.instanceId);
+    const stopped = apps['api-2'].stop();
+    await eventually('the SIGTERMed api to leave the registry', async () => !(await live()).some((i) => i.instanceId === leaving.instanceId), 10_000, 50);
+    expect(apps['api-2'].process.exitCode).toBeNull();
+    const during = await fetch(`http://127.0.0.1:${ports['api-2']}/health/live`);
+    expect(during.status).toBe(200);
+    expect((await stopped).code).toBe(0);
     await eventually('the leave announcement', async () => events.some((e) => e.event === 'leave' && e.instance.instanceId === leaving.instanceId), 5_000);
   });
 

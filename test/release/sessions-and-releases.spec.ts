@@ -8,6 +8,8 @@ import { orderEventSchema } from '@orderflow/contracts/order-event.schema';
 import { exportOrders } from '@orderflow/reporting/order-export';
 import { dateRange } from '@orderflow/reporting/report-params';
 import { verifyRouteToken } from '@orderflow/release/route-token';
+import { listenForReleaseChanges } from '@orderflow/release/release-notifications';
+import { eventually } from '../support/eventually';
 import { ApiInstance, startApiInstance } from '../support/api-instance';
 import { HttpRequest, httpClient } from '../support/http-client';
 import { TestStack, startTestStack } from '../support/test-stack';
@@ -192,6 +194,20 @@ describe('versions, sessions, release control and audit (API against real Postgr
       expect(status.body.releases[0].decisions[0]).toMatchObject({ action: 'abort', reason: 'p95 too high', actor: 'test-admin' });
       expect((await admin('POST', '/v1/admin/releases/abort')).status).toBe(409);
       await admin('DELETE', '/v1/admin/releases/pins/pinned-1');
+    });
+
+    it('announces every committed change on orderflow_release, so that routers re-render at once', async () => {
+      let changes = 0;
+      const listener = listenForReleaseChanges(stack.env.DATABASE_URL, () => changes++);
+      try {
+        await eventually('the listener to connect', async () => changes >= 1, 10_000, 50);
+        const connected = changes;
+        expect((await admin('PUT', '/v1/admin/releases/pins/notified/api', { version: '2.0.0' })).status).toBe(200);
+        await eventually('the notification of the pin', async () => changes > connected, 10_000, 50);
+        await admin('DELETE', '/v1/admin/releases/pins/notified');
+      } finally {
+        await listener.close();
+      }
     });
 
     it('pins and unpins a customer per service; the session follows', async () => {

@@ -40,6 +40,8 @@ export interface AppConfig {
     instanceTtlSeconds: number;
     /** Host part of the address this instance registers (the router connects to it). */
     advertiseHost: string;
+    /** After deregistering on SIGTERM, how long to keep serving before draining: the router's time to stop sending. */
+    deregisterGraceMs: number;
   };
 }
 
@@ -157,6 +159,7 @@ export function loadConfig(required: readonly ConfigKey[], env: Env = process.en
       routeTokenTtlSeconds: int('ROUTE_TOKEN_TTL_SECONDS', 3600, 60, 30 * 86400),
       instanceTtlSeconds: int('INSTANCE_TTL_SECONDS', 10, 3, 3600),
       advertiseHost,
+      deregisterGraceMs: int('DEREGISTER_GRACE_MS', 1500, 0, 20000),
     },
   };
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {

@@ -15,8 +15,8 @@ const SERVICE = Symbol('SERVICE');
 /**
  * Registers this app instance in the Redis registry once its HTTP server listens, and
  * deregisters it first thing on shutdown (onModuleDestroy runs before any drain in
- * beforeApplicationShutdown), so that the router stops sending it requests while it finishes the
- * ones it has. Without REDIS_URL (reporting may run without one) nothing is registered.
+ * beforeApplicationShutdown and before the HTTP server closes), then keeps serving for
+ * DEREGISTER_GRACE_MS so that the router stops sending it requests before it stops taking them. Without REDIS_URL (reporting may run without one) nothing is registered.
  */
 @Module({})
 export class InstanceRegistrationModule implements OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown {
@@ -53,8 +53,12 @@ export class InstanceRegistrationModule implements OnApplicationBootstrap, OnMod
   }
 
   async onModuleDestroy(): Promise<void> {
-    await this.membership?.leave();
+    if (!this.membership) return;
+    await this.membership.leave();
     this.membership = undefined;
+    // Requests the router sent before it heard of the leave still arrive for a moment: keep
+    // answering them (the HTTP server would answer 503 once closing) until it has re-rendered.
+    await new Promise((resolve) => setTimeout(resolve, this.config.release.deregisterGraceMs));
   }
 
   onApplicationShutdown(): void {
