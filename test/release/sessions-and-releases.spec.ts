@@ -196,6 +196,16 @@ describe('versions, sessions, release control and audit (API against real Postgr
       await admin('DELETE', '/v1/admin/releases/pins/pinned-1');
     });
 
+    it('lets only one of concurrent starts of a service through', async () => {
+      const starts = await Promise.all(
+        [1, 2, 3].map(() => admin('POST', '/v1/admin/releases', { service: 'worker', version: '3.0.0', stable: '2.9.0' })),
+      );
+      expect(starts.map((r) => r.status).sort()).toEqual([201, 409, 409]);
+      const [running] = await stack.db.query(`SELECT count(*)::int AS n FROM releases WHERE service = 'worker' AND status = 'running'`);
+      expect(running.n).toBe(1);
+      expect((await admin('POST', '/v1/admin/releases/abort', { service: 'worker' })).status).toBe(200);
+    });
+
     it('announces every committed change on orderflow_release, so that routers re-render at once', async () => {
       let changes = 0;
       const listener = listenForReleaseChanges(stack.env.DATABASE_URL, () => changes++);

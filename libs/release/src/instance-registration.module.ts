@@ -5,7 +5,7 @@ import type Redis from 'ioredis';
 import type { Server } from 'node:http';
 import { AppConfig } from '@orderflow/config/app-config';
 import { APP_CONFIG } from '@orderflow/config/config.module';
-import { createRedis } from '@orderflow/orders/infrastructure';
+import { createRedis, waitForRedis } from '@orderflow/orders/infrastructure';
 import { InstanceMembership, InstanceRegistry } from './instance-registry';
 import { Service } from './release-types';
 
@@ -22,6 +22,7 @@ const SERVICE = Symbol('SERVICE');
 export class InstanceRegistrationModule implements OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown {
   private readonly logger = new Logger('InstanceRegistry');
   private membership?: InstanceMembership;
+  private joining?: Promise<void>;
 
   constructor(
     @Inject(REGISTRY_REDIS) private readonly redis: Redis | null,
@@ -36,7 +37,16 @@ export class InstanceRegistrationModule implements OnApplicationBootstrap, OnMod
       providers: [
         { provide: SERVICE, useValue: service },
         // Its own connection: registration must not wait behind order traffic, nor share its fate.
-        { provide: REGISTRY_REDIS, inject: [APP_CONFIG], useFactory: (c: AppConfig) => (c.redisUrl ? createRedis(c.redisUrl) : null) },
+        {
+          provide: REGISTRY_REDIS,
+          inject: [APP_CONFIG],
+          useFactory: async (c: AppConfig) => {
+            if (!c.redisUrl) return null;
+            const redis = createRedis(c.redisUrl);
+            await waitForRedis(redis); // a Redis that is down does not stop the start: the heartbeat retries
+            return redis;
+          },
+        },
       ],
     };
   }
@@ -47,12 +57,13 @@ export class InstanceRegistrationModule implements OnApplicationBootstrap, OnMod
       return;
     }
     const server = this.adapterHost.httpAdapter.getHttpServer() as Server;
-    const join = () => void this.join(server);
+    const join = () => void (this.joining = this.join(server).catch((error) => this.logger.warn(`registration failed: ${(error as Error).message}`)));
     if (server.listening) join();
     else server.once('listening', join);
   }
 
   async onModuleDestroy(): Promise<void> {
+    await this.joining;
     if (!this.membership) return;
     await this.membership.leave();
     this.membership = undefined;
