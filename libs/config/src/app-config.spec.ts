@@ -174,7 +174,7 @@ describe('release settings', () => {
   it('defaults the version to package.json and the release settings to the documented values', () => {
     const config = loadConfig([], {});
     expect(config.version).toBe(require('../../../package.json').version);
-    expect(config.release).toEqual({ routeTokenKeys: [], routeTokenTtlSeconds: 3600, instanceTtlSeconds: 10, advertiseHost: '127.0.0.1' });
+    expect(config.release).toEqual({ routeTokenKeys: [], routeTokenTtlSeconds: 3600, instanceTtlSeconds: 10, advertiseHost: '127.0.0.1', deregisterGraceMs: 1500 });
   });
 
   it('reads ORDERFLOW_VERSION and the route token keys, first one first', () => {

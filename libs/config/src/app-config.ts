@@ -41,6 +41,8 @@ export interface AppConfig {
     instanceTtlSeconds: number;
     /** Host part of the address this instance registers (the router connects to it). */
     advertiseHost: string;
+    /** After deregistering on SIGTERM, how long to keep serving before draining: the router's time to stop sending. */
+    deregisterGraceMs: number;
   };
   router: RouterSettings;
 }
@@ -174,7 +176,7 @@ export function loadConfig(required: readonly ConfigKey[], env: Env = process.en
     reporting: { maxReplicaLagSeconds: int('MAX_REPLICA_LAG_SECONDS', 30, 1, 86400) },
     worker: {
       pollers: int('SQS_POLLERS', 4, 1, 32),
-      waitTimeSeconds: int('SQS_WAIT_TIME_SECONDS', 20, 0, 20),
+      waitTimeSeconds: int('SQS_WAIT_TIME_SECONDS', 10, 0, 20),
       maxInFlight: int('SQS_MAX_IN_FLIGHT', 100, 10, 10000),
       shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 20000, 0, 25000),
     },
@@ -183,6 +185,7 @@ export function loadConfig(required: readonly ConfigKey[], env: Env = process.en
       routeTokenTtlSeconds: int('ROUTE_TOKEN_TTL_SECONDS', 3600, 60, 30 * 86400),
       instanceTtlSeconds: int('INSTANCE_TTL_SECONDS', 10, 3, 3600),
       advertiseHost,
+      deregisterGraceMs: int('DEREGISTER_GRACE_MS', 1500, 0, 20000),
     },
     router: {
       runtimeDir: get('ROUTER_RUNTIME_DIR') ?? join(tmpdir(), `orderflow-router-${port}`),

@@ -5,7 +5,7 @@ import type Redis from 'ioredis';
 import type { Server } from 'node:http';
 import { AppConfig } from '@orderflow/config/app-config';
 import { APP_CONFIG } from '@orderflow/config/config.module';
-import { createRedis } from '@orderflow/orders/infrastructure';
+import { createRedis, waitForRedis } from '@orderflow/orders/infrastructure';
 import { InstanceMembership, InstanceRegistry } from './instance-registry';
 import { Service } from './release-types';
 
@@ -15,13 +15,14 @@ const SERVICE = Symbol('SERVICE');
 /**
  * Registers this app instance in the Redis registry once its HTTP server listens, and
  * deregisters it first thing on shutdown (onModuleDestroy runs before any drain in
- * beforeApplicationShutdown), so that the router stops sending it requests while it finishes the
- * ones it has. Without REDIS_URL (reporting may run without one) nothing is registered.
+ * beforeApplicationShutdown and before the HTTP server closes), then keeps serving for
+ * DEREGISTER_GRACE_MS so that the router stops sending it requests before it stops taking them. Without REDIS_URL (reporting may run without one) nothing is registered.
  */
 @Module({})
 export class InstanceRegistrationModule implements OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown {
   private readonly logger = new Logger('InstanceRegistry');
   private membership?: InstanceMembership;
+  private joining?: Promise<void>;
 
   constructor(
     @Inject(REGISTRY_REDIS) private readonly redis: Redis | null,
@@ -36,7 +37,16 @@ export class InstanceRegistrationModule implements OnApplicationBootstrap, OnMod
       providers: [
         { provide: SERVICE, useValue: service },
         // Its own connection: registration must not wait behind order traffic, nor share its fate.
-        { provide: REGISTRY_REDIS, inject: [APP_CONFIG], useFactory: (c: AppConfig) => (c.redisUrl ? createRedis(c.redisUrl) : null) },
+        {
+          provide: REGISTRY_REDIS,
+          inject: [APP_CONFIG],
+          useFactory: async (c: AppConfig) => {
+            if (!c.redisUrl) return null;
+            const redis = createRedis(c.redisUrl);
+            await waitForRedis(redis); // a Redis that is down does not stop the start: the heartbeat retries
+            return redis;
+          },
+        },
       ],
     };
   }
@@ -47,14 +57,19 @@ export class InstanceRegistrationModule implements OnApplicationBootstrap, OnMod
       return;
     }
     const server = this.adapterHost.httpAdapter.getHttpServer() as Server;
-    const join = () => void this.join(server);
+    const join = () => void (this.joining = this.join(server).catch((error) => this.logger.warn(`registration failed: ${(error as Error).message}`)));
     if (server.listening) join();
     else server.once('listening', join);
   }
 
   async onModuleDestroy(): Promise<void> {
-    await this.membership?.leave();
+    await this.joining;
+    if (!this.membership) return;
+    await this.membership.leave();
     this.membership = undefined;
+    // Requests the router sent before it heard of the leave still arrive for a moment: keep
+    // answering them (the HTTP server would answer 503 once closing) until it has re-rendered.
+    await new Promise((resolve) => setTimeout(resolve, this.config.release.deregisterGraceMs));
   }
 
   onApplicationShutdown(): void {

@@ -10,8 +10,12 @@ export class Releases1764000010000 implements MigrationInterface {
   name = 'Releases1764000010000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    // Adding a nullable column without a default is a catalog change only: no table rewrite.
+    // Adding a nullable column without a default is a catalog change only: no table rewrite. Its
+    // brief exclusive lock queues every order behind it while it waits for long readers (an export):
+    // give up after a few seconds instead (run the migration again later).
+    await queryRunner.query(`SET LOCAL lock_timeout = '5s'`);
     await queryRunner.query(`ALTER TABLE orders ADD COLUMN IF NOT EXISTS processed_by_version varchar(40)`);
+    await queryRunner.query(`SET LOCAL lock_timeout = DEFAULT`);
     await queryRunner.query(`
       CREATE TABLE service_versions (
         service varchar(16) PRIMARY KEY CHECK (service IN ('api', 'worker', 'reporting')),
