@@ -5,6 +5,7 @@ import { createDataSource } from '@orderflow/persistence/data-source';
 import { createRedis, waitForRedis } from '@orderflow/orders/infrastructure';
 import { InstanceRecord, InstanceRegistry } from '@orderflow/release/instance-registry';
 import { Release, ReleaseService, ReleaseStatus } from '@orderflow/release/release.service';
+import { StepFigures, formatStepFigures, readStepFigures } from '@orderflow/release/router/step-figures';
 import { parseStepList } from '@orderflow/release/release-steps';
 import { runCli } from './run-cli';
 
@@ -56,7 +57,9 @@ void runCli(async () => {
     switch (command) {
       case 'status': {
         const status = await releases.status();
-        console.log(values.json ? JSON.stringify(status, null, 2) : formatStatus(status));
+        // The elected router controller's figures of each running step, so far (docs/releases.md).
+        const live = Object.fromEntries(await Promise.all(status.releases.map(async (r) => [r.id, await readStepFigures(redis, r.id)] as const)));
+        console.log(values.json ? JSON.stringify({ ...status, liveFigures: live }, null, 2) : formatStatus(status, live));
         break;
       }
       case 'start': {
@@ -102,15 +105,19 @@ function describe(release: Release): string {
   return `${release.service} ${release.stableVersion} -> ${release.candidateVersion}: ${release.status}, step ${release.stepIndex + 1}/${release.steps.length} at ${release.percent}% (release ${release.id})`;
 }
 
-function formatStatus(status: ReleaseStatus): string {
+function formatStatus(status: ReleaseStatus, live: Record<string, StepFigures | null> = {}): string {
   const lines = [`stable: ${Object.entries(status.stable).map(([s, v]) => `${s}=${v}`).join(' ') || '(none recorded yet)'}`];
   if (status.releases.length === 0) lines.push('no release yet');
   for (const release of status.releases) {
     const windowEnds = new Date(Date.parse(release.stepStartedAt) + release.stepSeconds * 1000).toISOString();
     lines.push('', describe(release), `  steps ${release.steps.join(',')}%, ${release.stepSeconds}s each; step started ${release.stepStartedAt}${release.status === 'running' ? `, window ends ${windowEnds}` : ''}`);
+    const current = release.status === 'running' ? live[release.id] : null;
+    if (current) lines.push('  this step so far (router):', ...formatStepFigures(current)!);
     for (const decision of release.decisions) {
       lines.push(`  ${decision.at}  step ${decision.stepIndex + 1}  ${decision.action.padEnd(8)} by ${decision.actor}: ${decision.reason}`);
-      if (decision.figures !== null && decision.figures !== undefined) lines.push(`    figures: ${JSON.stringify(decision.figures)}`);
+      const table = formatStepFigures(decision.figures);
+      if (table) lines.push(...table);
+      else if (decision.figures !== null && decision.figures !== undefined) lines.push(`    figures: ${JSON.stringify(decision.figures)}`);
     }
   }
   const aborted = Object.entries(status.abortedVersions).map(([s, v]) => `${s}=${(v ?? []).join(',')}`);

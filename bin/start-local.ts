@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, openSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createApiKey } from '@orderflow/auth/api-key-admin';
@@ -21,9 +22,11 @@ import { asReportingRole } from '@orderflow/reporting/reporting-role';
  * instance started. Ctrl-C stops everything this started.
  */
 const APPS = [
-  { name: 'api', script: 'dist/apps/api/src/main.js', offset: 0 },
-  { name: 'worker', script: 'dist/apps/worker/src/main.js', offset: 1 },
-  { name: 'reporting', script: 'dist/apps/reporting/src/main.js', offset: 2 },
+  // The router takes the API's public port; the API instance itself listens behind it.
+  { name: 'router', script: 'dist/apps/router/src/main.js', offset: 0, health: '/router/health' },
+  { name: 'api', script: 'dist/apps/api/src/main.js', offset: 3, health: '/health/ready' },
+  { name: 'worker', script: 'dist/apps/worker/src/main.js', offset: 1, health: '/health/ready' },
+  { name: 'reporting', script: 'dist/apps/reporting/src/main.js', offset: 2, health: '/health/ready' },
 ] as const;
 
 async function main() {
@@ -33,6 +36,8 @@ async function main() {
   const stops: Array<() => Promise<void>> = [];
   const children: ChildProcess[] = [];
   const stopAll = async () => {
+    // The router first, so that it sends nothing more to instances on their way out.
+    if (children[0]) await stopChild(children[0]);
     await Promise.all(children.map(stopChild));
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
   };
@@ -89,6 +94,17 @@ async function main() {
   const { key } = await createApiKey(db, 'local development', [...SCOPES]);
   await db.destroy();
 
+  // Route tokens: a development key of this run, handed to the apps as a file (never in their environment).
+  const routeKeysFile = join(root, 'route-token-keys');
+  writeFileSync(routeKeysFile, `local:${randomBytes(32).toString('base64url')}\n`, { mode: 0o600 });
+  chmodSync(routeKeysFile, 0o600);
+  env.ROUTE_TOKEN_KEYS_FILE = routeKeysFile;
+  env.ROUTER_RUNTIME_DIR = join(root, 'router');
+  // What `npm run release`, a second API version and the other CLIs need, for `. .orderflow/local.env`.
+  const localEnv = join(root, 'local.env');
+  const started = Object.entries(env).filter(([name]) => process.env[name] === undefined); // what you configured, you have
+  writeFileSync(localEnv, started.map(([name, value]) => `${name}=${value}`).join('\n') + '\n', { mode: 0o600 });
+
   const basePort = Number(process.env.PORT ?? 3000);
   const urls: Record<string, string> = {};
   for (const app of APPS) {
@@ -104,17 +120,19 @@ async function main() {
     });
     urls[app.name] = `http://127.0.0.1:${port}`;
   }
-  await Promise.all(APPS.map((app) => waitReady(app.name, urls[app.name], join(logDir, `${app.name}.log`))));
+  await Promise.all(APPS.map((app) => waitReady(app.name, `${urls[app.name]}${app.health}`, join(logDir, `${app.name}.log`))));
 
   log(`
 Orderflow is running.
-  API         ${urls.api}        (docs ${urls.api}/docs, OpenAPI ${urls.api}/openapi.json)
+  API         ${urls.router}        (docs ${urls.router}/docs, OpenAPI ${urls.router}/openapi.json)
+              through the router (nginx, ${join(root, 'router')}) to the API instance at ${urls.api}
   worker      ${urls.worker}     (health and metrics)
   reporting   ${urls.reporting}
   PostgreSQL  ${redactUrl(env.DATABASE_URL)} (replica ${redactUrl(env.DATABASE_REPLICA_URL)})
   Redis       ${redactUrl(env.REDIS_URL)}
   SQS/S3      ${env.SQS_ENDPOINT ?? 'AWS'}  orders queue ${env.ORDERS_QUEUE_URL}
-  logs        ${logDir}/*.log
+  logs        ${logDir}/*.log, router access log ${join(root, 'router', 'logs', 'access.log')}
+  environment ${localEnv} (\`set -a; . ${localEnv}; set +a\` for npm run release, a second API version...)
 Press Ctrl-C to stop everything.
 
 Development API key (all scopes):
@@ -137,7 +155,7 @@ async function waitReady(name: string, url: string, logFile: string): Promise<vo
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     try {
-      const response = await fetch(`${url}/health/ready`);
+      const response = await fetch(url);
       if (response.ok) return;
     } catch {
       // not listening yet

@@ -1,11 +1,10 @@
 import { join } from 'node:path';
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
-import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import type { RouterSettings } from '@orderflow/config/app-config';
-import { RELEASE_CHANNEL } from '@orderflow/persistence/release-state.repository';
 import { InstanceRegistry, REGISTRY_CHANNEL } from '../instance-registry';
+import { ReleaseChangeListener, listenForReleaseChanges } from '../release-notifications';
 import { ReleaseConflictError } from '../release-errors';
 import { ReleaseService } from '../release.service';
 import type { Rollout, RoutingState } from '../release-types';
@@ -16,7 +15,8 @@ import { generationOf, renderNginxConfig } from './nginx-config';
 import { NginxRouter, findNginx, findNjsModule, prepareRuntimeDir } from './nginx-process';
 import { ROUTE_TOKEN_NJS, renderRouteKeysModule } from './route-token.njs';
 import { boundsFor, decideStep } from './step-decision';
-import { TrafficFigures, VersionFigures, parseAccessLine } from './traffic-figures';
+import { StepFigures, stepFiguresKey } from './step-figures';
+import { TrafficFigures, parseAccessLine } from './traffic-figures';
 
 export interface RouterControllerOptions {
   port: number;
@@ -29,18 +29,6 @@ export interface RouterControllerOptions {
   releases: ReleaseService;
   logger: Logger;
 }
-
-/** What `release status` shows for the running step: both versions over the window so far. */
-export interface StepFigures {
-  releaseId: string;
-  stepIndex: number;
-  window: { from: string; to: string };
-  stable: VersionFigures & { version: string };
-  candidate: VersionFigures & { version: string };
-}
-
-/** Redis key of the elected controller's live figures of a release's current step (short TTL). */
-export const stepFiguresKey = (releaseId: string) => `orderflow:release:figures:${releaseId}`;
 
 /**
  * The router controller: keeps nginx's configuration a function of the instance registry and the
@@ -58,7 +46,7 @@ export class RouterController {
   private workerUser?: string;
   private timer?: NodeJS.Timeout;
   private subscriber?: Redis;
-  private listener?: Client;
+  private listener?: ReleaseChangeListener;
   private rendering: Promise<void> = Promise.resolve();
   private renderQueued = false;
   private deciding = false;
@@ -113,7 +101,7 @@ export class RouterController {
     clearInterval(this.timer);
     await this.rendering.catch(() => undefined);
     await this.subscriber?.quit().catch(() => undefined);
-    await this.listener?.end().catch(() => undefined);
+    await this.listener?.close();
     await this.election.resign();
     await this.nginx.stop();
   }
@@ -257,28 +245,6 @@ export class RouterController {
     this.subscriber.on('error', () => undefined); // ioredis reconnects and resubscribes; the poll covers the gap
     this.subscriber.on('message', onChange);
     await this.subscriber.subscribe(REGISTRY_CHANNEL).catch(() => undefined);
-    void this.listen(onChange);
-  }
-
-  private async listen(onChange: () => void): Promise<void> {
-    while (!this.stopped) {
-      const client = new Client({ connectionString: this.options.databaseUrl, application_name: 'orderflow-router' });
-      this.listener = client;
-      const ended = new Promise<void>((resolve) => {
-        client.on('error', () => resolve());
-        client.on('end', () => resolve());
-      });
-      try {
-        await client.connect();
-        client.on('notification', onChange);
-        await client.query(`LISTEN ${RELEASE_CHANNEL}`);
-        onChange(); // anything missed while not listening
-        await ended;
-      } catch {
-        // PostgreSQL unreachable: the poll keeps the configuration current meanwhile
-      }
-      await client.end().catch(() => undefined);
-      if (!this.stopped) await new Promise((resolve) => setTimeout(resolve, 1000));
-    }
+    this.listener = listenForReleaseChanges(this.options.databaseUrl, onChange);
   }
 }
