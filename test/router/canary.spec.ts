@@ -169,7 +169,7 @@ describe('canary through the router', () => {
     const failedPosts = result.failures.filter((f) => f.method === 'POST').length;
     console.log(
       `automatic rollback: aborted ${abortedAt - stoppedAt} ms after SIGSTOP (step window ${STEP_SECONDS} s): "${decision.reason}"; ` +
-        `loop ${result.requests} requests in ${result.ms} ms, ${result.failures.length} failed attempts (${failedPosts} POSTs retried by the client), ${result.accepted.length} orders accepted`,
+        `loop ${result.requests} requests in ${result.ms} ms, ${result.failures.length} failed attempts (${failedPosts} of them POSTs, retried by the client with the same clientOrderId), ${result.accepted.length} orders accepted`,
     );
     expect(await countStored(stack, result.accepted)).toEqual(new Map([[1, result.accepted.length]]));
     const duplicates = await stack.db.query(`SELECT customer_id, client_order_id FROM orders GROUP BY 1, 2 HAVING count(*) > 1`);
