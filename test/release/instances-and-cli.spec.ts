@@ -1,5 +1,6 @@
+import { execFile } from 'node:child_process';
 import { userInfo } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import Redis from 'ioredis';
 import { freePort } from '@orderflow/devstack/free-port';
 import { InstanceRecord, InstanceRegistry, REGISTRY_CHANNEL, RegistryEvent } from '@orderflow/release/instance-registry';
@@ -113,6 +114,17 @@ describe('instance registry and the release CLI (built apps as processes, real P
     expect(during.status).toBe(200);
     expect((await stopped).code).toBe(0);
     await eventually('the leave announcement', async () => events.some((e) => e.event === 'leave' && e.instance.instanceId === leaving.instanceId), 5_000);
+  });
+
+  it('refuses to start with a malformed ROUTE_TOKEN_KEYS: exit 78 naming the problem, never the secret', async () => {
+    const result = await new Promise<{ code: number | null; stderr: string }>((done) => {
+      const child = execFile(process.execPath, [resolve(__dirname, '../../dist/apps/api/src/main.js')], {
+        env: { PATH: process.env.PATH, ...stack.env, PORT: '0', ROUTE_TOKEN_KEYS: 'k1:too-short-secret' },
+      }, (_error, _stdout, stderr) => done({ code: child.exitCode, stderr }));
+    });
+    expect(result.code).toBe(78);
+    expect(result.stderr).toContain('ROUTE_TOKEN_KEYS: key k1: the secret must be at least 32 characters');
+    expect(result.stderr).not.toContain('too-short-secret');
   });
 
   it('drops a SIGKILLed instance within its TTL', async () => {

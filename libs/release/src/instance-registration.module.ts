@@ -69,7 +69,8 @@ export class InstanceRegistrationModule implements OnApplicationBootstrap, OnMod
     this.membership = undefined;
     // Requests the router sent before it heard of the leave still arrive for a moment: keep
     // answering them (the HTTP server would answer 503 once closing) until it has re-rendered.
-    await new Promise((resolve) => setTimeout(resolve, this.config.release.deregisterGraceMs));
+    // The worker's HTTP serves only probes and scrapes; nothing routes to it, so it drains at once.
+    if (this.service !== 'worker') await new Promise((resolve) => setTimeout(resolve, this.config.release.deregisterGraceMs));
   }
 
   onApplicationShutdown(): void {
