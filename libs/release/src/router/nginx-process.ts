@@ -1,4 +1,4 @@
-import { chmodSync, chownSync, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { findOnPath } from '@orderflow/devstack/find-executable';
@@ -96,10 +96,12 @@ export class NginxRouter {
         // If the controller dies without stopping it, nginx must not keep serving a stale routing table.
         emergencySignal: 'SIGTERM',
       });
+      await this.waitServing(generation, []);
     } else {
+      const previousWorkers = workersOf(this.process.pid);
       process.kill(this.process.pid, 'SIGHUP');
+      await this.waitServing(generation, previousWorkers);
     }
-    await this.waitServing(generation);
     this.applied = generation;
   }
 
@@ -121,21 +123,45 @@ export class NginxRouter {
     }
   }
 
-  private async waitServing(generation: string): Promise<void> {
+  /**
+   * Until the new workers answer the new generation and every previous worker stopped accepting
+   * (it is gone, or has retitled itself "worker process is shutting down" while it finishes its
+   * requests): from then on, no new request is routed by the old configuration.
+   */
+  private async waitServing(generation: string, previousWorkers: number[]): Promise<void> {
     const deadline = Date.now() + 15_000;
+    let served = false;
     for (;;) {
       if (this.process && !this.process.isRunning()) {
         throw new Error(`nginx ${this.process.exitDescription()}\n${logTail(join(this.options.runtimeDir, 'logs', 'error.log'))}`);
       }
       try {
         const response = await fetch(this.options.healthUrl, { signal: AbortSignal.timeout(1000) });
-        if (response.ok && (await response.json() as { generation?: string }).generation === generation) return;
+        served ||= response.ok && ((await response.json()) as { generation?: string }).generation === generation;
+        if (served && previousWorkers.every(stoppedAccepting)) return;
       } catch {
         // not listening yet, or old workers answering
       }
       if (Date.now() > deadline) throw new Error(`nginx did not serve configuration ${generation} within 15 s\n${logTail(join(this.options.runtimeDir, 'logs', 'error.log'))}`);
       await sleep(25);
     }
+  }
+}
+
+/** The worker processes of an nginx master (Linux /proc). */
+function workersOf(masterPid: number): number[] {
+  try {
+    return readFileSync(`/proc/${masterPid}/task/${masterPid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+function stoppedAccepting(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('shutting down');
+  } catch {
+    return true; // gone
   }
 }
 
