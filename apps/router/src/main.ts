@@ -9,10 +9,18 @@ import { startRouter } from '@orderflow/release/router/router-app';
 async function main() {
   process.env.ORDERFLOW_APP ??= 'router';
   let config;
+  // Named together with whatever else is wrong: one message for every problem.
+  const routerProblems: string[] = [];
+  if (!process.env.ROUTE_TOKEN_KEYS && !process.env.ROUTE_TOKEN_KEYS_FILE) routerProblems.push('ROUTE_TOKEN_KEYS: is required by the router (kid:secret,...)');
+  if (process.env.PORT === '0') routerProblems.push('PORT: the router needs a fixed port');
   try {
-    config = loadConfig(['DATABASE_URL', 'REDIS_URL', 'PORT']);
-    if (config.release.routeTokenKeys.length === 0) throw new ConfigError(['ROUTE_TOKEN_KEYS: is required by the router (kid:secret,...)']);
-    if (config.port === 0) throw new ConfigError(['PORT: the router needs a fixed port']);
+    try {
+      config = loadConfig(['DATABASE_URL', 'REDIS_URL', 'PORT']);
+    } catch (error) {
+      if (error instanceof ConfigError) throw new ConfigError([...error.problems, ...routerProblems]);
+      throw error;
+    }
+    if (routerProblems.length) throw new ConfigError(routerProblems);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`router: ${error.message}\n`);

@@ -218,3 +218,31 @@ describe('redactUrl', () => {
     expect(redactUrl('postgres://orderflow:s3cret@db:99999/orderflow')).toBe('<unparseable url>');
   });
 });
+
+describe('router settings', () => {
+  it('defaults to the documented values, with a runtime dir of its own per port', () => {
+    const { router } = loadConfig([], valid);
+    expect(router).toMatchObject({
+      runtimeDir: join(tmpdir(), 'orderflow-router-3000'),
+      listenHost: '0.0.0.0',
+      connectTimeoutMs: 1000,
+      readTimeoutMs: 30000,
+      clientKeepaliveSeconds: 0,
+      pollMs: 1000,
+      bounds: { maxErrorRateDelta: 0.01, maxTimeoutRateDelta: 0.01, maxP95Ratio: 1.5, p95FloorMs: 50, minRequests: 50 },
+    });
+  });
+
+  it('reads fractional bounds and refuses what nginx or the analysis cannot take', () => {
+    expect(loadConfig([], { ...valid, RELEASE_MAX_5XX_RATE_DELTA: '0.005', RELEASE_MAX_P95_RATIO: '2.5' }).router.bounds).toMatchObject({
+      maxErrorRateDelta: 0.005,
+      maxP95Ratio: 2.5,
+    });
+    expect(problemsOf([], { ...valid, ROUTER_RUNTIME_DIR: 'relative/dir', RELEASE_MAX_P95_RATIO: '0.5', RELEASE_MAX_5XX_RATE_DELTA: 'lots', ROUTER_LISTEN_HOST: 'a b' })).toEqual([
+      'RELEASE_MAX_5XX_RATE_DELTA: must be a number between 0 and 1, got "lots"',
+      'RELEASE_MAX_P95_RATIO: must be a number between 1 and 1000, got "0.5"',
+      'ROUTER_RUNTIME_DIR: must be an absolute path of [A-Za-z0-9._/+-]',
+      'ROUTER_LISTEN_HOST: must be a host name or IP address',
+    ]);
+  });
+});
