@@ -120,6 +120,31 @@ describe('@orderflow/client', () => {
     }
   });
 
+  it('pins and unpins a customer, reads the audit log, and answers a promote with nothing running as release-conflict', async () => {
+    const customerId = `cl-${randomUUID().slice(0, 8)}`;
+    expect(await client.pinCustomer(customerId, 'api', '2.0.0')).toMatchObject({ customerId, service: 'api', version: '2.0.0' });
+    const audit = await client.listAuditLog({ limit: 500 });
+    expect(audit.entries?.some((entry) => entry.action === 'release.pin' && entry.target?.includes(customerId))).toBe(true);
+    expect(await client.unpinCustomer(customerId)).toEqual({ customerId, removed: [{ service: 'api', version: '2.0.0' }] });
+    const conflict = await client.promoteRelease({ service: 'api' }).catch((e: unknown) => e as OrderflowProblem);
+    expect(conflict).toMatchObject({ status: 409, slug: 'release-conflict' });
+  });
+
+  it('sends a release action once: a 503 is not retried (a resent promote could skip a step)', async () => {
+    const proxy = await startFaultProxy(api.url, () => ({ kind: 'answer', status: 503, headers: { 'content-type': 'application/problem+json', 'retry-after': '0' }, body: '{"type":"https://orderflow.example/problems/service-unavailable","title":"Service temporarily unavailable","status":503}' }));
+    const retrying = createOrderflowClient({ baseUrl: proxy.url, apiKey: key, retries: 2 });
+    try {
+      const failure = await retrying.promoteRelease({ service: 'api' }).catch((e: unknown) => e as OrderflowProblem);
+      expect(failure).toMatchObject({ status: 503, slug: 'service-unavailable' });
+      expect(proxy.seen).toHaveLength(1);
+      await retrying.getReleaseStatus().catch(() => undefined);
+      expect(proxy.seen).toHaveLength(4); // reads are still retried
+    } finally {
+      retrying.close();
+      await proxy.close();
+    }
+  });
+
   it('reads the reporting service with the reporting client', async () => {
     const customerId = `cl-${randomUUID().slice(0, 8)}`;
     await client.placeOrder(order(customerId, 'r-1', 1000));

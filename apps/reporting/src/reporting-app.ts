@@ -7,7 +7,7 @@ import { ReportingModule } from './reporting.module';
 
 /** Builds the reporting app (routes, OpenAPI at /openapi.json, docs at /docs) without listening. */
 export async function createReportingApp(config: AppConfig): Promise<NestFastifyApplication> {
-  const app = await createHttpApp(ReportingModule.forConfig(config));
+  const app = await createHttpApp(ReportingModule.forConfig(config), config);
   SwaggerModule.setup('docs', app, reportingOpenApiDocument as never, { jsonDocumentUrl: 'openapi.json', raw: ['json'] });
   return app;
 }

@@ -5,8 +5,10 @@
  */
 export { createOrderflowClient } from './orderflow-client';
 export type {
+  AuditPage,
   CustomerAccount,
   CustomerAccountUpdate,
+  InstanceList,
   Inventory,
   MaintenanceStatus,
   Order,
@@ -16,8 +18,16 @@ export type {
   OrderPage,
   PlacedOrder,
   PlaceOrder,
+  Pin,
   PlaceOrderOptions,
   Readiness,
+  ReleasedService,
+  Release,
+  ReleaseAction,
+  ReleaseStatus,
+  RemovedPins,
+  Session,
+  StartRelease,
 } from './orderflow-client';
 export { createReportingClient } from './reporting-client';
 export type { CustomerSummaryReport, ReportingClient, ReportRange, SalesReport, StatusReport, TopSkusReport } from './reporting-client';

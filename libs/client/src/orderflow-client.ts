@@ -12,6 +12,17 @@ export type CustomerAccountUpdate = Schemas['CustomerAccountUpdate'];
 export type Inventory = Schemas['Inventory'];
 export type MaintenanceStatus = Schemas['MaintenanceStatus'];
 export type Readiness = Schemas['Readiness'];
+export type Session = Schemas['Session'];
+export type StartRelease = Schemas['StartRelease'];
+export type ReleaseAction = Schemas['ReleaseAction'];
+export type Release = Schemas['Release'];
+export type ReleaseStatus = Schemas['ReleaseStatus'];
+export type Pin = Schemas['Pin'];
+export type RemovedPins = Schemas['RemovedPins'];
+export type InstanceList = Schemas['InstanceList'];
+export type AuditPage = Schemas['AuditPage'];
+/** A service that is released on its own: api, worker or reporting. */
+export type ReleasedService = Pin['service'] & string;
 
 export type OrderflowClientOptions = HttpClientOptions;
 
@@ -29,11 +40,19 @@ export interface PlaceOrderOptions {
  * A typed client of the Orderflow REST API (contract v1, docs/api.md): one method per operation of
  * the OpenAPI document, named after its operationId. Error answers are thrown as `OrderflowProblem`;
  * 5xx answers and timeouts are retried with the same request (`retries`, default 2), which is safe
- * because every route is idempotent: a placed order by its (customerId, clientOrderId).
+ * because those routes are idempotent: a placed order by its (customerId, clientOrderId). The release
+ * actions (start, promote, abort) are not, and are sent once.
  * `http` is the underlying openapi-fetch client, typed for every path, for anything else.
  */
 export function createOrderflowClient(options: OrderflowClientOptions) {
-  const { http, close } = createTypedHttpClient<paths>(options);
+  const { http, close: closeHttp } = createTypedHttpClient<paths>(options);
+  // Release actions are not idempotent (a promote whose answer was lost, resent, would skip a
+  // step): they are sent once, never retried.
+  const { http: httpOnce, close: closeOnce } = createTypedHttpClient<paths>({ ...options, retries: 0 });
+  const close = () => {
+    closeHttp();
+    closeOnce();
+  };
   const id = (value: string) => ({ params: { path: { id: value } } });
   const customer = (customerId: string) => ({ params: { path: { customerId } } });
   const sku = (value: string) => ({ params: { path: { sku: value } } });
@@ -67,6 +86,22 @@ export function createOrderflowClient(options: OrderflowClientOptions) {
     getInventory: (skuId: string) => ok(http.GET('/v1/inventory/{sku}', sku(skuId))),
     getMaintenance: () => ok(http.GET('/v1/admin/maintenance')),
     setMaintenance: (enabled: boolean) => ok(http.PUT('/v1/admin/maintenance', { body: { enabled } })),
+
+    /** The customer's route token (`route`): pass it as `routeToken` to a client of that customer. */
+    createSession: (customerId: string) => ok(http.POST('/v1/customers/{customerId}/session', customer(customerId))),
+
+    getReleaseStatus: () => ok(http.GET('/v1/admin/releases')),
+    /** Sent once (not retried): on a timeout, read `getReleaseStatus()` before acting again. */
+    startRelease: (release: StartRelease) => ok(httpOnce.POST('/v1/admin/releases', { body: release })),
+    promoteRelease: (action: ReleaseAction = {}) => ok(httpOnce.POST('/v1/admin/releases/promote', { body: action })),
+    abortRelease: (action: ReleaseAction = {}) => ok(httpOnce.POST('/v1/admin/releases/abort', { body: action })),
+    pinCustomer: (customerId: string, service: ReleasedService, version: string) =>
+      ok(http.PUT('/v1/admin/releases/pins/{customerId}/{service}', { params: { path: { customerId, service } }, body: { version } })),
+    unpinCustomer: (customerId: string) => ok(http.DELETE('/v1/admin/releases/pins/{customerId}', customer(customerId))),
+    unpinCustomerService: (customerId: string, service: ReleasedService) =>
+      ok(http.DELETE('/v1/admin/releases/pins/{customerId}/{service}', { params: { path: { customerId, service } } })),
+    listInstances: () => ok(http.GET('/v1/admin/releases/instances')),
+    listAuditLog: (page: { limit?: number; after?: number } = {}) => ok(http.GET('/v1/admin/audit', { params: { query: page } })),
 
     getLiveness: () => ok(http.GET('/health/live')),
     getReadiness: () => readiness(http.GET('/health/ready')),

@@ -42,6 +42,11 @@ export const PROBLEM_TYPES = {
     detail: 'order 877e9cbc-0a72-4c61-a52e-c1da3fcc1277 is REJECTED and cannot be cancelled',
     extensions: { orderStatus: 'REJECTED' },
   },
+  'release-conflict': {
+    status: 409,
+    title: 'The release action does not fit the release state',
+    detail: 'api already has a running release (1.0.0 -> 2.0.0); promote or abort it first',
+  },
   'payload-too-large': { status: 413, title: 'Request body too large', detail: 'The body exceeds 65536 bytes' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type', detail: 'Send the body as application/json' },
   'internal-error': { status: 500, title: 'Internal server error', detail: 'An unexpected error occurred' },
@@ -133,9 +138,9 @@ export function jsonResponse(description: string, schema: string, example: unkno
   };
 }
 
-/** A required JSON request body of a component schema, with one example. */
-export function jsonBody(schema: string, example: unknown): object {
-  return { required: true, content: { 'application/json': { schema: { $ref: `#/components/schemas/${schema}` }, example } } };
+/** A JSON request body of a component schema (required unless told), with one example. */
+export function jsonBody(schema: string, example: unknown, required = true): object {
+  return { required, content: { 'application/json': { schema: { $ref: `#/components/schemas/${schema}` }, example } } };
 }
 
 export function pathParam(name: string, schema: object, description: string, example: string): object {

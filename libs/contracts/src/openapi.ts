@@ -1,4 +1,5 @@
 import { customerAccountSchema, inventorySchema } from './order-requests';
+import { pinSchema, releaseActionSchema, serviceSchema, startReleaseSchema, versionSchema } from './release-requests';
 import { idSchema, placeOrderSchema } from './place-order.schema';
 import { orderSchema } from './order.schema';
 import {
@@ -46,6 +47,7 @@ const orderExample = {
   rejectionReason: null,
   totalCents: 2599,
   source: 'http',
+  processedByVersion: '1.0.0',
   createdAt: '2026-11-24T13:55:34.888Z',
   updatedAt: '2026-11-24T13:55:34.888Z',
 };
@@ -53,6 +55,74 @@ const cancelledExample = { ...orderExample, status: 'CANCELLED', updatedAt: '202
 const accountExample = { id: 'cust-1', currency: 'EUR', creditLimitCents: 50000, openBalanceCents: 2599, lastOrderNumber: 1 };
 const inventoryExample = { sku: 'SKU-9', available: 12, updatedAt: '2026-11-24T13:55:36.600Z' };
 const maintenanceExample = { enabled: true, source: 'admin' };
+
+const versionsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { api: versionSchema, worker: versionSchema, reporting: versionSchema },
+  description: 'The version of each service; a service whose stable version is not recorded yet (before its first release) is absent',
+};
+const releaseSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    service: serviceSchema,
+    stableVersion: versionSchema,
+    candidateVersion: versionSchema,
+    percent: { type: 'integer', minimum: 0, maximum: 100, description: 'Share of customers on the candidate now' },
+    stepIndex: { type: 'integer', minimum: 0 },
+    steps: { type: 'array', items: { type: 'integer' } },
+    stepSeconds: { type: 'integer' },
+    stepStartedAt: { type: 'string', format: 'date-time' },
+    status: { type: 'string', enum: ['running', 'promoted', 'aborted', 'completed'] },
+    bounds: { type: 'object' },
+    createdBy: { type: 'string' },
+    createdAt: { type: 'string', format: 'date-time' },
+    updatedAt: { type: 'string', format: 'date-time' },
+  },
+};
+const removedPinsSchema = {
+  type: 'object',
+  properties: {
+    customerId: idSchema,
+    removed: { type: 'array', items: { type: 'object', properties: { service: serviceSchema, version: versionSchema } } },
+  },
+};
+
+const serviceParam = pathParam('service', serviceSchema, 'The service: api, worker or reporting', 'api');
+const sessionExample = {
+  customerId: 'cust-1',
+  versions: { api: '2.0.0', worker: '1.0.0', reporting: '1.0.0' },
+  route: 'eyJjIjoiY3VzdC0xIiwidiI6eyJhcGkiOiIyLjAuMCIsIndvcmtlciI6IjEuMC4wIiwicmVwb3J0aW5nIjoiMS4wLjAifSwiZXhwIjoxNzk1NTMyMTM0LCJrIjoiazEifQ.Qm9ndXMtc2lnbmF0dXJlLWZvci10aGUtZXhhbXBsZQ',
+  expiresAt: '2026-11-24T14:55:34.000Z',
+};
+const releaseExample = {
+  id: '6f1c2a44-0d5e-4c3b-9a57-1e0f8d2b7c11',
+  service: 'api',
+  stableVersion: '1.0.0',
+  candidateVersion: '2.0.0',
+  percent: 10,
+  stepIndex: 0,
+  steps: [10, 50, 100],
+  stepSeconds: 300,
+  stepStartedAt: '2026-11-24T14:00:00.000Z',
+  status: 'running',
+  bounds: {},
+  createdBy: 'cli:alice',
+  createdAt: '2026-11-24T14:00:00.000Z',
+  updatedAt: '2026-11-24T14:00:00.000Z',
+};
+const decisionExample = {
+  id: 1,
+  releaseId: releaseExample.id,
+  at: '2026-11-24T14:05:00.000Z',
+  stepIndex: 0,
+  action: 'advance',
+  reason: 'candidate within bounds',
+  figures: { candidate: { requests: 412, errorRate: 0, p95Ms: 38 }, stable: { requests: 3710, errorRate: 0.0003, p95Ms: 41 } },
+  actor: 'controller',
+};
+const pinExample = { customerId: 'cust-1', service: 'api', version: '2.0.0' };
 
 const orderLocation = { Location: { description: '/v1/orders/{id}', schema: { type: 'string' } } };
 
@@ -71,6 +141,8 @@ export const openApiDocument = {
   tags: [
     { name: 'orders', description: 'Placing, reading and cancelling orders (storefronts).' },
     { name: 'admin', description: 'Customer accounts, stock records and maintenance mode (back office).' },
+    { name: 'releases', description: 'Route sessions and release control: canary steps, pins, live instances (docs/releases.md).' },
+    { name: 'audit', description: 'Who changed what, when, before and after (back office).' },
     operationsTag,
   ],
   components: {
@@ -127,6 +199,88 @@ export const openApiDocument = {
         properties: {
           enabled: { type: 'boolean' },
           source: { type: 'string', enum: ['environment', 'admin', 'off'], description: '`environment`: MAINTENANCE_MODE=true, which the route cannot switch off' },
+        },
+      },
+      Session: {
+        type: 'object',
+        required: ['customerId', 'versions', 'route', 'expiresAt'],
+        properties: {
+          customerId: idSchema,
+          versions: versionsSchema,
+          route: { type: 'string', description: 'The signed route token: send it as the orderflow_route cookie or the Orderflow-Route header' },
+          expiresAt: { type: 'string', format: 'date-time' },
+        },
+      },
+      StartRelease: startReleaseSchema,
+      ReleaseAction: releaseActionSchema,
+      PinUpdate: pinSchema,
+      Release: releaseSchema,
+      ReleaseDecision: {
+        type: 'object',
+        properties: {
+          id: { type: 'integer' },
+          releaseId: { type: 'string', format: 'uuid' },
+          at: { type: 'string', format: 'date-time' },
+          stepIndex: { type: 'integer' },
+          action: { type: 'string', enum: ['advance', 'abort', 'complete', 'hold'] },
+          reason: { type: 'string' },
+          figures: { description: 'What the decision was taken on (per-version request count, 5xx rate, p95 over the step window)' },
+          actor: { type: 'string' },
+        },
+      },
+      ReleaseStatus: {
+        type: 'object',
+        properties: {
+          stable: versionsSchema,
+          releases: {
+            type: 'array',
+            description: 'The latest release of each service, with its latest decisions (newest first)',
+            items: {
+              allOf: [
+                { $ref: '#/components/schemas/Release' },
+                { type: 'object', properties: { decisions: { type: 'array', items: { $ref: '#/components/schemas/ReleaseDecision' } } } },
+              ],
+            },
+          },
+          abortedVersions: {
+            type: 'object',
+            description: 'Per service, aborted candidate versions: tokens naming them are routed to stable',
+            additionalProperties: { type: 'array', items: versionSchema },
+          },
+        },
+      },
+      Pin: { type: 'object', properties: { customerId: idSchema, service: serviceSchema, version: versionSchema } },
+      RemovedPins: removedPinsSchema,
+      Instance: {
+        type: 'object',
+        properties: {
+          service: serviceSchema,
+          version: versionSchema,
+          address: { type: 'string', examples: ['127.0.0.1:3001'] },
+          instanceId: { type: 'string' },
+          startedAt: { type: 'string', format: 'date-time' },
+        },
+      },
+      InstanceList: { type: 'object', properties: { instances: { type: 'array', items: { $ref: '#/components/schemas/Instance' } } } },
+      AuditPage: {
+        type: 'object',
+        properties: {
+          entries: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                id: { type: 'integer' },
+                at: { type: 'string', format: 'date-time' },
+                actor: { type: 'string', description: "The API key's name (cli:<login> for npm run release, controller for automatic decisions)" },
+                action: { type: 'string', examples: ['release.start', 'release.pin', 'customer.put', 'inventory.put', 'maintenance.set'] },
+                target: { type: 'string', examples: ['release:6f1c2a44-0d5e-4c3b-9a57-1e0f8d2b7c11', 'customer:cust-1'] },
+                before: { description: 'State before the action; null when there was none' },
+                after: { description: 'State after the action; null when removed' },
+              },
+            },
+          },
+          nextCursor: { type: ['string', 'null'], description: 'Pass as `after` for the next page' },
         },
       },
       Problem: problemSchema,
@@ -284,6 +438,160 @@ export const openApiDocument = {
         requestBody: jsonBody('MaintenanceUpdate', { enabled: true }),
         responses: { '200': jsonResponse('The switch after the change', 'MaintenanceStatus', maintenanceExample) },
         problems: BODY_PROBLEMS,
+      }),
+    },
+    '/v1/customers/{customerId}/session': {
+      post: route({
+        operationId: 'createSession',
+        tag: 'releases',
+        summary: "Start a customer's session",
+        description:
+          'The versions the customer is routed to (pin, else the running rollout\'s sticky bucket, else stable), as a signed route token. ' +
+          'Also sets `orderflow_route=<token>; Path=/; HttpOnly; SameSite=Lax; Max-Age=<ROUTE_TOKEN_TTL_SECONDS>`; server-to-server callers ' +
+          'send the token back in the `Orderflow-Route` header. 503 when the instance has no ROUTE_TOKEN_KEYS.',
+        scope: 'orders:write',
+        parameters: [customerIdParam],
+        responses: {
+          '200': jsonResponse('The session', 'Session', sessionExample, {
+            'Set-Cookie': { description: 'orderflow_route=<token>; Path=/; HttpOnly; SameSite=Lax; Max-Age=<ttl>', schema: { type: 'string' } },
+          }),
+        },
+        problems: ['validation-error'],
+      }),
+    },
+    '/v1/admin/releases': {
+      get: route({
+        operationId: 'getReleaseStatus',
+        tag: 'releases',
+        summary: 'Get the release status',
+        description: 'Stable versions, the latest release of each service with its last decisions, and the aborted candidate versions.',
+        scope: 'admin',
+        responses: {
+          '200': jsonResponse('The release status', 'ReleaseStatus', {
+            stable: { api: '1.0.0', worker: '1.0.0', reporting: '1.0.0' },
+            releases: [{ ...releaseExample, decisions: [decisionExample] }],
+            abortedVersions: {},
+          }),
+        },
+      }),
+      post: route({
+        operationId: 'startRelease',
+        tag: 'releases',
+        summary: 'Start a canary release',
+        description:
+          'Starts the release of a candidate version; its first step applies at once. 409 `release-conflict` when the service already runs a release, ' +
+          'the candidate equals stable, or no stable version is known for a first release (give `stable`).',
+        scope: 'admin',
+        requestBody: jsonBody('StartRelease', { service: 'api', version: '2.0.0', steps: [10, 50, 100], stepSeconds: 300 }),
+        responses: { '201': jsonResponse('Started', 'Release', releaseExample) },
+        problems: [...BODY_PROBLEMS, 'release-conflict'],
+      }),
+    },
+    '/v1/admin/releases/promote': {
+      post: route({
+        operationId: 'promoteRelease',
+        tag: 'releases',
+        summary: 'Promote the running release',
+        description:
+          'Goes to the next step now; at the last step, finishes (the candidate becomes stable). The body is optional; `service` is needed only ' +
+          'when several services run releases. 409 `release-conflict` when nothing runs or the service is ambiguous.',
+        scope: 'admin',
+        requestBody: jsonBody('ReleaseAction', { service: 'api' }, false),
+        responses: { '200': jsonResponse('The release after the step', 'Release', { ...releaseExample, percent: 50, stepIndex: 1 }) },
+        problems: [...BODY_PROBLEMS, 'release-conflict'],
+      }),
+    },
+    '/v1/admin/releases/abort': {
+      post: route({
+        operationId: 'abortRelease',
+        tag: 'releases',
+        summary: 'Abort the running release',
+        description:
+          'Everyone back to stable at once, route tokens naming the candidate included. The body is optional; `reason` is recorded with the decision. ' +
+          '409 `release-conflict` when nothing runs or the service is ambiguous.',
+        scope: 'admin',
+        requestBody: jsonBody('ReleaseAction', { service: 'api', reason: 'p95 above bound' }, false),
+        responses: { '200': jsonResponse('The aborted release', 'Release', { ...releaseExample, percent: 0, status: 'aborted' }) },
+        problems: [...BODY_PROBLEMS, 'release-conflict'],
+      }),
+    },
+    '/v1/admin/releases/pins/{customerId}': {
+      delete: route({
+        operationId: 'unpinCustomer',
+        tag: 'releases',
+        summary: 'Remove every pin of a customer',
+        description: 'The customer follows rollouts again; removing no pin is not an error.',
+        scope: 'admin',
+        parameters: [customerIdParam],
+        responses: { '200': jsonResponse('The removed pins', 'RemovedPins', { customerId: 'cust-1', removed: [{ service: 'api', version: '2.0.0' }] }) },
+        problems: ['validation-error'],
+      }),
+    },
+    '/v1/admin/releases/pins/{customerId}/{service}': {
+      put: route({
+        operationId: 'pinCustomer',
+        tag: 'releases',
+        summary: 'Pin a customer to a version of a service',
+        description: 'A pin wins over rollouts, until that version is aborted.',
+        scope: 'admin',
+        parameters: [customerIdParam, serviceParam],
+        requestBody: jsonBody('PinUpdate', { version: '2.0.0' }),
+        responses: { '200': jsonResponse('The pin', 'Pin', pinExample) },
+        problems: BODY_PROBLEMS,
+      }),
+      delete: route({
+        operationId: 'unpinCustomerService',
+        tag: 'releases',
+        summary: "Remove a customer's pin of one service",
+        description: 'The customer follows rollouts of that service again; removing no pin is not an error.',
+        scope: 'admin',
+        parameters: [customerIdParam, serviceParam],
+        responses: { '200': jsonResponse('The removed pin', 'RemovedPins', { customerId: 'cust-1', removed: [{ service: 'api', version: '2.0.0' }] }) },
+        problems: ['validation-error'],
+      }),
+    },
+    '/v1/admin/releases/instances': {
+      get: route({
+        operationId: 'listInstances',
+        tag: 'releases',
+        summary: 'List the live instances',
+        description: 'The instance registry: service, version and address of every live instance.',
+        scope: 'admin',
+        responses: {
+          '200': jsonResponse('The live instances', 'InstanceList', {
+            instances: [{ service: 'api', version: '2.0.0', address: '127.0.0.1:3001', instanceId: 'api-2.0.0-a1b2', startedAt: '2026-11-24T13:50:00.000Z' }],
+          }),
+        },
+      }),
+    },
+    '/v1/admin/audit': {
+      get: route({
+        operationId: 'listAuditLog',
+        tag: 'audit',
+        summary: 'Read the audit log',
+        description: 'Admin and release actions, oldest first, a page at a time by id cursor.',
+        scope: 'admin',
+        parameters: [
+          { name: 'limit', in: 'query', description: 'Entries per page', schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 }, example: 50 },
+          { name: 'after', in: 'query', description: 'Cursor: the id to continue after (`nextCursor`)', schema: { type: 'integer', minimum: 0, default: 0 }, example: 0 },
+        ],
+        responses: {
+          '200': jsonResponse('One page', 'AuditPage', {
+            entries: [
+              {
+                id: 1,
+                at: '2026-11-24T14:00:00.000Z',
+                actor: 'cli:alice',
+                action: 'release.start',
+                target: `release:${releaseExample.id}`,
+                before: null,
+                after: releaseExample,
+              },
+            ],
+            nextCursor: null,
+          }),
+        },
+        problems: ['validation-error'],
       }),
     },
     ...operationsRoutes('Checks PostgreSQL, Redis and the orders queue (when configured);', {

@@ -176,6 +176,174 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/customers/{customerId}/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a customer's session
+         * @description The versions the customer is routed to (pin, else the running rollout's sticky bucket, else stable), as a signed route token. Also sets `orderflow_route=<token>; Path=/; HttpOnly; SameSite=Lax; Max-Age=<ROUTE_TOKEN_TTL_SECONDS>`; server-to-server callers send the token back in the `Orderflow-Route` header. 503 when the instance has no ROUTE_TOKEN_KEYS.
+         */
+        post: operations["createSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/releases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the release status
+         * @description Stable versions, the latest release of each service with its last decisions, and the aborted candidate versions.
+         */
+        get: operations["getReleaseStatus"];
+        put?: never;
+        /**
+         * Start a canary release
+         * @description Starts the release of a candidate version; its first step applies at once. 409 `release-conflict` when the service already runs a release, the candidate equals stable, or no stable version is known for a first release (give `stable`).
+         */
+        post: operations["startRelease"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/releases/promote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Promote the running release
+         * @description Goes to the next step now; at the last step, finishes (the candidate becomes stable). The body is optional; `service` is needed only when several services run releases. 409 `release-conflict` when nothing runs or the service is ambiguous.
+         */
+        post: operations["promoteRelease"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/releases/abort": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Abort the running release
+         * @description Everyone back to stable at once, route tokens naming the candidate included. The body is optional; `reason` is recorded with the decision. 409 `release-conflict` when nothing runs or the service is ambiguous.
+         */
+        post: operations["abortRelease"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/releases/pins/{customerId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove every pin of a customer
+         * @description The customer follows rollouts again; removing no pin is not an error.
+         */
+        delete: operations["unpinCustomer"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/releases/pins/{customerId}/{service}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Pin a customer to a version of a service
+         * @description A pin wins over rollouts, until that version is aborted.
+         */
+        put: operations["pinCustomer"];
+        post?: never;
+        /**
+         * Remove a customer's pin of one service
+         * @description The customer follows rollouts of that service again; removing no pin is not an error.
+         */
+        delete: operations["unpinCustomerService"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/releases/instances": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the live instances
+         * @description The instance registry: service, version and address of every live instance.
+         */
+        get: operations["listInstances"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read the audit log
+         * @description Admin and release actions, oldest first, a page at a time by id cursor.
+         */
+        get: operations["listAuditLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health/live": {
         parameters: {
             query?: never;
@@ -285,6 +453,8 @@ export interface components {
             } | null;
             /** @enum {unknown} */
             source: "http" | "sqs";
+            /** @description ORDERFLOW_VERSION of the instance that placed the order; null for orders placed before versions were recorded (absent from events published before then) */
+            processedByVersion?: string | null;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -338,6 +508,174 @@ export interface components {
              * @enum {string}
              */
             source: "environment" | "admin" | "off";
+        };
+        Session: {
+            customerId: string;
+            /** @description The version of each service; a service whose stable version is not recorded yet (before its first release) is absent */
+            versions: {
+                /** @example 2.0.0 */
+                api?: string;
+                /** @example 2.0.0 */
+                worker?: string;
+                /** @example 2.0.0 */
+                reporting?: string;
+            };
+            /** @description The signed route token: send it as the orderflow_route cookie or the Orderflow-Route header */
+            route: string;
+            /** Format: date-time */
+            expiresAt: string;
+        };
+        /** StartRelease */
+        StartRelease: {
+            /** @enum {unknown} */
+            service: "api" | "worker" | "reporting";
+            /**
+             * @description The candidate version
+             * @example 2.0.0
+             */
+            version: string;
+            /** @description Percent of customers on the candidate at each step, strictly increasing, ending at 100 (default [10, 50, 100]) */
+            steps?: number[];
+            /** @description Length of each step window (default 300) */
+            stepSeconds?: number;
+            /**
+             * @description Only for a service's first release, when its live instances do not tell the stable version
+             * @example 2.0.0
+             */
+            stable?: string;
+            /** @description Limits of the candidate against stable for the automatic analysis (docs/releases.md) */
+            bounds?: Record<string, never>;
+        };
+        /** ReleaseAction */
+        ReleaseAction: {
+            /**
+             * @description Needed only when releases of several services are running
+             * @enum {unknown}
+             */
+            service?: "api" | "worker" | "reporting";
+            /** @description Recorded with the decision (abort) */
+            reason?: string;
+        };
+        /** Pin */
+        PinUpdate: {
+            /** @example 2.0.0 */
+            version: string;
+        };
+        Release: {
+            /** Format: uuid */
+            id?: string;
+            /** @enum {unknown} */
+            service?: "api" | "worker" | "reporting";
+            /** @example 2.0.0 */
+            stableVersion?: string;
+            /** @example 2.0.0 */
+            candidateVersion?: string;
+            /** @description Share of customers on the candidate now */
+            percent?: number;
+            stepIndex?: number;
+            steps?: number[];
+            stepSeconds?: number;
+            /** Format: date-time */
+            stepStartedAt?: string;
+            /** @enum {string} */
+            status?: "running" | "promoted" | "aborted" | "completed";
+            bounds?: Record<string, never>;
+            createdBy?: string;
+            /** Format: date-time */
+            createdAt?: string;
+            /** Format: date-time */
+            updatedAt?: string;
+        };
+        ReleaseDecision: {
+            id?: number;
+            /** Format: uuid */
+            releaseId?: string;
+            /** Format: date-time */
+            at?: string;
+            stepIndex?: number;
+            /** @enum {string} */
+            action?: "advance" | "abort" | "complete" | "hold";
+            reason?: string;
+            /** @description What the decision was taken on (per-version request count, 5xx rate, p95 over the step window) */
+            figures?: unknown;
+            actor?: string;
+        };
+        ReleaseStatus: {
+            /** @description The version of each service; a service whose stable version is not recorded yet (before its first release) is absent */
+            stable?: {
+                /** @example 2.0.0 */
+                api?: string;
+                /** @example 2.0.0 */
+                worker?: string;
+                /** @example 2.0.0 */
+                reporting?: string;
+            };
+            /** @description The latest release of each service, with its latest decisions (newest first) */
+            releases?: (components["schemas"]["Release"] & {
+                decisions?: components["schemas"]["ReleaseDecision"][];
+            })[];
+            /** @description Per service, aborted candidate versions: tokens naming them are routed to stable */
+            abortedVersions?: {
+                [key: string]: string[];
+            };
+        };
+        Pin: {
+            customerId?: string;
+            /** @enum {unknown} */
+            service?: "api" | "worker" | "reporting";
+            /** @example 2.0.0 */
+            version?: string;
+        };
+        RemovedPins: {
+            customerId?: string;
+            removed?: {
+                /** @enum {unknown} */
+                service?: "api" | "worker" | "reporting";
+                /** @example 2.0.0 */
+                version?: string;
+            }[];
+        };
+        Instance: {
+            /** @enum {unknown} */
+            service?: "api" | "worker" | "reporting";
+            /** @example 2.0.0 */
+            version?: string;
+            /** @example 127.0.0.1:3001 */
+            address?: string;
+            instanceId?: string;
+            /** Format: date-time */
+            startedAt?: string;
+        };
+        InstanceList: {
+            instances?: components["schemas"]["Instance"][];
+        };
+        AuditPage: {
+            entries?: {
+                id?: number;
+                /** Format: date-time */
+                at?: string;
+                /** @description The API key's name (cli:<login> for npm run release, controller for automatic decisions) */
+                actor?: string;
+                /**
+                 * @example release.start
+                 * @example release.pin
+                 * @example customer.put
+                 * @example inventory.put
+                 * @example maintenance.set
+                 */
+                action?: string;
+                /**
+                 * @example release:6f1c2a44-0d5e-4c3b-9a57-1e0f8d2b7c11
+                 * @example customer:cust-1
+                 */
+                target?: string;
+                /** @description State before the action; null when there was none */
+                before?: unknown;
+                /** @description State after the action; null when removed */
+                after?: unknown;
+            }[];
+            /** @description Pass as `after` for the next page */
+            nextCursor?: string | null;
         };
         /** @description RFC 9457 problem details. Switch on `type`; `title` and `detail` are for people. */
         Problem: {
@@ -476,6 +814,7 @@ export interface operations {
                      *       "rejectionReason": null,
                      *       "totalCents": 2599,
                      *       "source": "http",
+                     *       "processedByVersion": "1.0.0",
                      *       "createdAt": "2026-11-24T13:55:34.888Z",
                      *       "updatedAt": "2026-11-24T13:55:34.888Z"
                      *     }
@@ -522,6 +861,7 @@ export interface operations {
                      *       "rejectionReason": null,
                      *       "totalCents": 2599,
                      *       "source": "http",
+                     *       "processedByVersion": "1.0.0",
                      *       "createdAt": "2026-11-24T13:55:34.888Z",
                      *       "updatedAt": "2026-11-24T13:55:34.888Z"
                      *     }
@@ -677,6 +1017,7 @@ export interface operations {
                      *       "rejectionReason": null,
                      *       "totalCents": 2599,
                      *       "source": "http",
+                     *       "processedByVersion": "1.0.0",
                      *       "createdAt": "2026-11-24T13:55:34.888Z",
                      *       "updatedAt": "2026-11-24T13:55:34.888Z"
                      *     }
@@ -787,6 +1128,7 @@ export interface operations {
                      *       "rejectionReason": null,
                      *       "totalCents": 2599,
                      *       "source": "http",
+                     *       "processedByVersion": "1.0.0",
                      *       "createdAt": "2026-11-24T13:55:34.888Z",
                      *       "updatedAt": "2026-11-24T14:02:10.120Z"
                      *     }
@@ -911,6 +1253,7 @@ export interface operations {
                      *       "rejectionReason": null,
                      *       "totalCents": 2599,
                      *       "source": "http",
+                     *       "processedByVersion": "1.0.0",
                      *       "createdAt": "2026-11-24T13:55:34.888Z",
                      *       "updatedAt": "2026-11-24T13:55:34.888Z"
                      *     }
@@ -1043,6 +1386,7 @@ export interface operations {
                      *           "rejectionReason": null,
                      *           "totalCents": 2599,
                      *           "source": "http",
+                     *           "processedByVersion": "1.0.0",
                      *           "createdAt": "2026-11-24T13:55:34.888Z",
                      *           "updatedAt": "2026-11-24T13:55:34.888Z"
                      *         }
@@ -1682,6 +2026,1078 @@ export interface operations {
             };
             /** @description `unsupported-media-type`: Unsupported media type */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal-error`: Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `service-unavailable`: Service temporarily unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying the same request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The storefront's customer id
+                 * @example cust-1
+                 */
+                customerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The session */
+            200: {
+                headers: {
+                    /** @description orderflow_route=<token>; Path=/; HttpOnly; SameSite=Lax; Max-Age=<ttl> */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "customerId": "cust-1",
+                     *       "versions": {
+                     *         "api": "2.0.0",
+                     *         "worker": "1.0.0",
+                     *         "reporting": "1.0.0"
+                     *       },
+                     *       "route": "eyJjIjoiY3VzdC0xIiwidiI6eyJhcGkiOiIyLjAuMCIsIndvcmtlciI6IjEuMC4wIiwicmVwb3J0aW5nIjoiMS4wLjAifSwiZXhwIjoxNzk1NTMyMTM0LCJrIjoiazEifQ.Qm9ndXMtc2lnbmF0dXJlLWZvci10aGUtZXhhbXBsZQ",
+                     *       "expiresAt": "2026-11-24T14:55:34.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            /** @description `validation-error`: Request validation failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid API key */
+            401: {
+                headers: {
+                    /** @description Bearer realm="orderflow" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal-error`: Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `service-unavailable`: Service temporarily unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying the same request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getReleaseStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The release status */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "stable": {
+                     *         "api": "1.0.0",
+                     *         "worker": "1.0.0",
+                     *         "reporting": "1.0.0"
+                     *       },
+                     *       "releases": [
+                     *         {
+                     *           "id": "6f1c2a44-0d5e-4c3b-9a57-1e0f8d2b7c11",
+                     *           "service": "api",
+                     *           "stableVersion": "1.0.0",
+                     *           "candidateVersion": "2.0.0",
+                     *           "percent": 10,
+                     *           "stepIndex": 0,
+                     *           "steps": [
+                     *             10,
+                     *             50,
+                     *             100
+                     *           ],
+                     *           "stepSeconds": 300,
+                     *           "stepStartedAt": "2026-11-24T14:00:00.000Z",
+                     *           "status": "running",
+                     *           "bounds": {},
+                     *           "createdBy": "cli:alice",
+                     *           "createdAt": "2026-11-24T14:00:00.000Z",
+                     *           "updatedAt": "2026-11-24T14:00:00.000Z",
+                     *           "decisions": [
+                     *             {
+                     *               "id": 1,
+                     *               "releaseId": "6f1c2a44-0d5e-4c3b-9a57-1e0f8d2b7c11",
+                     *               "at": "2026-11-24T14:05:00.000Z",
+                     *               "stepIndex": 0,
+                     *               "action": "advance",
+                     *               "reason": "candidate within bounds",
+                     *               "figures": {
+                     *                 "candidate": {
+                     *                   "requests": 412,
+                     *                   "errorRate": 0,
+                     *                   "p95Ms": 38
+                     *                 },
+                     *                 "stable": {
+                     *                   "requests": 3710,
+                     *                   "errorRate": 0.0003,
+                     *                   "p95Ms": 41
+                     *                 }
+                     *               },
+                     *               "actor": "controller"
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "abortedVersions": {}
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReleaseStatus"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid API key */
+            401: {
+                headers: {
+                    /** @description Bearer realm="orderflow" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal-error`: Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `service-unavailable`: Service temporarily unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying the same request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    startRelease: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "service": "api",
+                 *       "version": "2.0.0",
+                 *       "steps": [
+                 *         10,
+                 *         50,
+                 *         100
+                 *       ],
+                 *       "stepSeconds": 300
+                 *     }
+                 */
+                "application/json": components["schemas"]["StartRelease"];
+            };
+        };
+        responses: {
+            /** @description Started */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "6f1c2a44-0d5e-4c3b-9a57-1e0f8d2b7c11",
+                     *       "service": "api",
+                     *       "stableVersion": "1.0.0",
+                     *       "candidateVersion": "2.0.0",
+                     *       "percent": 10,
+                     *       "stepIndex": 0,
+                     *       "steps": [
+                     *         10,
+                     *         50,
+                     *         100
+                     *       ],
+                     *       "stepSeconds": 300,
+                     *       "stepStartedAt": "2026-11-24T14:00:00.000Z",
+                     *       "status": "running",
+                     *       "bounds": {},
+                     *       "createdBy": "cli:alice",
+                     *       "createdAt": "2026-11-24T14:00:00.000Z",
+                     *       "updatedAt": "2026-11-24T14:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Release"];
+                };
+            };
+            /** @description `validation-error`: Request validation failed; `malformed-json`: Malformed JSON body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid API key */
+            401: {
+                headers: {
+                    /** @description Bearer realm="orderflow" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `release-conflict`: The release action does not fit the release state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload-too-large`: Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported-media-type`: Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal-error`: Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `service-unavailable`: Service temporarily unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying the same request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    promoteRelease: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "service": "api"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ReleaseAction"];
+            };
+        };
+        responses: {
+            /** @description The release after the step */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "6f1c2a44-0d5e-4c3b-9a57-1e0f8d2b7c11",
+                     *       "service": "api",
+                     *       "stableVersion": "1.0.0",
+                     *       "candidateVersion": "2.0.0",
+                     *       "percent": 50,
+                     *       "stepIndex": 1,
+                     *       "steps": [
+                     *         10,
+                     *         50,
+                     *         100
+                     *       ],
+                     *       "stepSeconds": 300,
+                     *       "stepStartedAt": "2026-11-24T14:00:00.000Z",
+                     *       "status": "running",
+                     *       "bounds": {},
+                     *       "createdBy": "cli:alice",
+                     *       "createdAt": "2026-11-24T14:00:00.000Z",
+                     *       "updatedAt": "2026-11-24T14:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Release"];
+                };
+            };
+            /** @description `validation-error`: Request validation failed; `malformed-json`: Malformed JSON body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid API key */
+            401: {
+                headers: {
+                    /** @description Bearer realm="orderflow" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `release-conflict`: The release action does not fit the release state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload-too-large`: Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported-media-type`: Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal-error`: Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `service-unavailable`: Service temporarily unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying the same request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    abortRelease: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "service": "api",
+                 *       "reason": "p95 above bound"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ReleaseAction"];
+            };
+        };
+        responses: {
+            /** @description The aborted release */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "6f1c2a44-0d5e-4c3b-9a57-1e0f8d2b7c11",
+                     *       "service": "api",
+                     *       "stableVersion": "1.0.0",
+                     *       "candidateVersion": "2.0.0",
+                     *       "percent": 0,
+                     *       "stepIndex": 0,
+                     *       "steps": [
+                     *         10,
+                     *         50,
+                     *         100
+                     *       ],
+                     *       "stepSeconds": 300,
+                     *       "stepStartedAt": "2026-11-24T14:00:00.000Z",
+                     *       "status": "aborted",
+                     *       "bounds": {},
+                     *       "createdBy": "cli:alice",
+                     *       "createdAt": "2026-11-24T14:00:00.000Z",
+                     *       "updatedAt": "2026-11-24T14:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Release"];
+                };
+            };
+            /** @description `validation-error`: Request validation failed; `malformed-json`: Malformed JSON body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid API key */
+            401: {
+                headers: {
+                    /** @description Bearer realm="orderflow" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `release-conflict`: The release action does not fit the release state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload-too-large`: Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported-media-type`: Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal-error`: Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `service-unavailable`: Service temporarily unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying the same request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unpinCustomer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The storefront's customer id
+                 * @example cust-1
+                 */
+                customerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The removed pins */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "customerId": "cust-1",
+                     *       "removed": [
+                     *         {
+                     *           "service": "api",
+                     *           "version": "2.0.0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RemovedPins"];
+                };
+            };
+            /** @description `validation-error`: Request validation failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid API key */
+            401: {
+                headers: {
+                    /** @description Bearer realm="orderflow" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal-error`: Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `service-unavailable`: Service temporarily unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying the same request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    pinCustomer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The storefront's customer id
+                 * @example cust-1
+                 */
+                customerId: string;
+                /**
+                 * @description The service: api, worker or reporting
+                 * @example api
+                 */
+                service: "api" | "worker" | "reporting";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "version": "2.0.0"
+                 *     }
+                 */
+                "application/json": components["schemas"]["PinUpdate"];
+            };
+        };
+        responses: {
+            /** @description The pin */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "customerId": "cust-1",
+                     *       "service": "api",
+                     *       "version": "2.0.0"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Pin"];
+                };
+            };
+            /** @description `validation-error`: Request validation failed; `malformed-json`: Malformed JSON body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid API key */
+            401: {
+                headers: {
+                    /** @description Bearer realm="orderflow" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload-too-large`: Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported-media-type`: Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal-error`: Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `service-unavailable`: Service temporarily unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying the same request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unpinCustomerService: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The storefront's customer id
+                 * @example cust-1
+                 */
+                customerId: string;
+                /**
+                 * @description The service: api, worker or reporting
+                 * @example api
+                 */
+                service: "api" | "worker" | "reporting";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The removed pin */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "customerId": "cust-1",
+                     *       "removed": [
+                     *         {
+                     *           "service": "api",
+                     *           "version": "2.0.0"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RemovedPins"];
+                };
+            };
+            /** @description `validation-error`: Request validation failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid API key */
+            401: {
+                headers: {
+                    /** @description Bearer realm="orderflow" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal-error`: Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `service-unavailable`: Service temporarily unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying the same request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listInstances: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The live instances */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "instances": [
+                     *         {
+                     *           "service": "api",
+                     *           "version": "2.0.0",
+                     *           "address": "127.0.0.1:3001",
+                     *           "instanceId": "api-2.0.0-a1b2",
+                     *           "startedAt": "2026-11-24T13:50:00.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["InstanceList"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid API key */
+            401: {
+                headers: {
+                    /** @description Bearer realm="orderflow" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: API key lacks the required scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `internal-error`: Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `service-unavailable`: Service temporarily unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying the same request */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listAuditLog: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Entries per page
+                 * @example 50
+                 */
+                limit?: number;
+                /**
+                 * @description Cursor: the id to continue after (`nextCursor`)
+                 * @example 0
+                 */
+                after?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "entries": [
+                     *         {
+                     *           "id": 1,
+                     *           "at": "2026-11-24T14:00:00.000Z",
+                     *           "actor": "cli:alice",
+                     *           "action": "release.start",
+                     *           "target": "release:6f1c2a44-0d5e-4c3b-9a57-1e0f8d2b7c11",
+                     *           "before": null,
+                     *           "after": {
+                     *             "id": "6f1c2a44-0d5e-4c3b-9a57-1e0f8d2b7c11",
+                     *             "service": "api",
+                     *             "stableVersion": "1.0.0",
+                     *             "candidateVersion": "2.0.0",
+                     *             "percent": 10,
+                     *             "stepIndex": 0,
+                     *             "steps": [
+                     *               10,
+                     *               50,
+                     *               100
+                     *             ],
+                     *             "stepSeconds": 300,
+                     *             "stepStartedAt": "2026-11-24T14:00:00.000Z",
+                     *             "status": "running",
+                     *             "bounds": {},
+                     *             "createdBy": "cli:alice",
+                     *             "createdAt": "2026-11-24T14:00:00.000Z",
+                     *             "updatedAt": "2026-11-24T14:00:00.000Z"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description `validation-error`: Request validation failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: Missing or invalid API key */
+            401: {
+                headers: {
+                    /** @description Bearer realm="orderflow" */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden`: API key lacks the required scope */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
