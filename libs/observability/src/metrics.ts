@@ -99,3 +99,10 @@ export const eventsPublished = new Counter({
   help: 'Outcome events published from the outbox to the events queue',
   registers: [metricsRegistry],
 });
+
+export const sqsRequests = new Counter({
+  name: 'orderflow_sqs_requests_total',
+  help: 'SQS API calls made by this process, by operation (ReceiveMessage, DeleteMessageBatch...)',
+  labelNames: ['operation'] as const,
+  registers: [metricsRegistry],
+});
