@@ -4,7 +4,8 @@ import type Redis from 'ioredis';
 import { LoggerModule } from 'nestjs-pino';
 import { AppConfig } from '@orderflow/config/app-config';
 import { APP_CONFIG, ConfigModule } from '@orderflow/config/config.module';
-import { ApiKeyGuard } from '@orderflow/http/auth';
+import { ApiKeyGuard, RATE_LIMITER } from '@orderflow/http/auth';
+import { ApiKeyRateLimiter } from '@orderflow/auth/rate-limiter';
 import { HealthController } from '@orderflow/http/health';
 import { MetricsController } from '@orderflow/http/metrics.controller';
 import { loggerParams } from '@orderflow/http/http-app';
@@ -30,6 +31,11 @@ export class ApiModule implements OnApplicationBootstrap, OnApplicationShutdown 
       controllers: [OrdersController, AdminController, MaintenanceController, HealthController, MetricsController],
       providers: [
         { provide: APP_GUARD, useClass: ApiKeyGuard },
+        {
+          provide: RATE_LIMITER,
+          inject: [REDIS, APP_CONFIG],
+          useFactory: (redis: Redis, c: AppConfig) => new ApiKeyRateLimiter(redis, c.rateLimit),
+        },
         {
           provide: MaintenanceSwitch,
           inject: [REDIS, APP_CONFIG],

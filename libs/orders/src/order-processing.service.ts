@@ -29,6 +29,8 @@ const STALE_LOCK_ATTEMPTS = 3;
  * under the customer's lock, in one transaction whose commit is fenced by the lock's token.
  */
 export class OrderProcessingService {
+  private readonly transactionListeners: Array<(durationMs: number) => void> = [];
+
   constructor(
     private readonly db: DataSource,
     private readonly lock: CustomerLock,
@@ -57,7 +59,7 @@ export class OrderProcessingService {
   ): Promise<PlaceOrderResult> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const result = await this.db.transaction(async (manager) => {
+        const result = await this.transaction(async (manager) => {
           const placed = await placeInTransaction(manager, command, requestHash, context, lease.fenceToken);
           if (lease.signal.aborted) throw new StaleLockError(command.customerId);
           return placed;
@@ -79,7 +81,7 @@ export class OrderProcessingService {
     }
     return this.timed('cancel', context, () =>
       this.underCustomerLock(found.customerId, (lease) =>
-        this.db.transaction((manager) => this.cancelInTransaction(manager, found.customerId, orderId, context, lease)),
+        this.transaction((manager) => this.cancelInTransaction(manager, found.customerId, orderId, context, lease)),
       ),
     );
   }
@@ -109,6 +111,24 @@ export class OrderProcessingService {
     if (lease.signal.aborted) throw new StaleLockError(customerId);
     orderOutcomes.inc({ status: 'CANCELLED', reason: '', source: context.source });
     return { order: cancelled, changed: true };
+  }
+
+  /**
+   * Listens to the duration of every placement and cancellation transaction (waiting for a pooled
+   * connection included): how busy the database is, as this process sees it.
+   */
+  onTransaction(listener: (durationMs: number) => void): void {
+    this.transactionListeners.push(listener);
+  }
+
+  private async transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const started = performance.now();
+    try {
+      return await this.db.transaction(work);
+    } finally {
+      const durationMs = performance.now() - started;
+      for (const listener of this.transactionListeners) listener(durationMs);
+    }
   }
 
   private async underCustomerLock<T>(customerId: string, work: (lease: LockLease) => Promise<T>): Promise<T> {
