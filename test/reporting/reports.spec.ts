@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { eventuallyValue } from '../support/eventually';
 import { Client } from 'pg';
 import { startTestStack, TestStack } from '../support/test-stack';
 import { ApiInstance, startApiInstance } from '../support/api-instance';
 import { HttpRequest, httpClient } from '../support/http-client';
 import { ReportingInstance, reportingReplicaUrl, startReportingInstance } from './reporting-support';
+import { expectProblem } from '../support/problems';
 
-const PROBLEM = 'https://orderflow.example/problems/';
 const DAY_MS = 86_400_000;
 const day = (offset: number) => new Date(Date.now() + offset * DAY_MS).toISOString().slice(0, 10);
 
@@ -78,12 +78,6 @@ describe('reports on the read replica', () => {
 
   const primaryOrders = async (): Promise<PrimaryOrder[]> =>
     stack.db.query(`SELECT id, customer_id, status, rejection_reason, currency, total_cents, created_at FROM orders`);
-
-  function expectProblem(result: { status: number; headers: Headers; body: any }, status: number, slug: string) {
-    expect(result.status).toBe(status);
-    expect(result.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    expect(result.body).toMatchObject({ type: `${PROBLEM}${slug}`, status });
-  }
 
   it('reports sales per day and currency with totals that match sums computed on the primary', async () => {
     const from = day(-1);
@@ -301,7 +295,7 @@ describe('reports on the read replica', () => {
       await withClient(stack.postgres.replicaUrl, (c) => c.query('SELECT pg_wal_replay_pause()'));
       try {
         await stack.db.query(`UPDATE inventory SET updated_at = now()`);
-        const lagging = await pollUntil(() => probe('GET', '/health/ready'), (r) => r.status === 503);
+        const lagging = await eventuallyValue('readiness 503', () => probe('GET', '/health/ready'), (r) => r.status === 503, 15_000);
         expect(lagging.body.checks.replica).toMatchObject({ status: 'down', error: expect.stringMatching(/exceeds MAX_REPLICA_LAG_SECONDS=1/) });
         const report = await reports('GET', `/v1/reports/sales?from=${day(0)}&to=${day(0)}`);
         expect(report.body.replicaLagSeconds).toBeGreaterThan(0);
@@ -309,7 +303,7 @@ describe('reports on the read replica', () => {
         await withClient(stack.postgres.replicaUrl, (c) => c.query('SELECT pg_wal_replay_resume()'));
       }
       await stack.postgres.waitForReplicaCatchUp();
-      expect((await pollUntil(() => probe('GET', '/health/ready'), (r) => r.status === 200)).status).toBe(200);
+      expect((await eventuallyValue('readiness 200', () => probe('GET', '/health/ready'), (r) => r.status === 200, 15_000)).status).toBe(200);
     } finally {
       await strict.close();
     }
@@ -326,11 +320,3 @@ async function withClient<T>(url: string, work: (client: Client) => Promise<T>):
   }
 }
 
-async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > deadline) return value;
-    await sleep(100);
-  }
-}

@@ -14,7 +14,6 @@ const PUBLIC_KEY = 'orderflow:public';
 export const RequireScope = (scope: Scope) => SetMetadata(SCOPE_KEY, scope);
 export const Public = () => SetMetadata(PUBLIC_KEY, true);
 
-export const API_KEY_VERIFIER = Symbol('API_KEY_VERIFIER');
 /** Apps that limit request rates per key provide an ApiKeyRateLimiter under this token. */
 export const RATE_LIMITER = Symbol('RATE_LIMITER');
 
