@@ -48,10 +48,10 @@ interface Snapshot {
   tables: Record<string, { inserts: number; updates: number; hotUpdates: number; indexes: number }>;
 }
 
-export async function measureOrderCosts(opts: { orders: number; clients: number; log: (line: string) => void }): Promise<CostReport[]> {
+export async function measureOrderCosts(opts: { orders: number; clients: number; appEnv?: Record<string, string>; log: (line: string) => void }): Promise<CostReport[]> {
   const { log } = opts;
   const stackDir = mkdtempSync(path.join(os.tmpdir(), 'orderflow-cost-'));
-  const system = await startSystem({ stackDir, logDir: path.join(stackDir, 'logs'), ownStack: true, appEnv: { LOG_LEVEL: 'info' }, log });
+  const system = await startSystem({ stackDir, logDir: path.join(stackDir, 'logs'), ownStack: true, appEnv: { LOG_LEVEL: 'info', ...opts.appEnv }, log });
   const redis = new Redis(system.env.REDIS_URL);
   let probe: Pool | undefined;
   try {

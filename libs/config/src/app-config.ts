@@ -142,7 +142,7 @@ export function loadConfig(required: readonly ConfigKey[], env: Env = process.en
       shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 20000, 0, 25000),
       adaptiveConcurrency: bool('WORKER_ADAPTIVE_CONCURRENCY', true),
       dbLatencyTargetMs: int('WORKER_DB_LATENCY_TARGET_MS', 20, 1, 60000),
-      minConcurrency: int('WORKER_MIN_CONCURRENCY', 2, 1, 500),
+      minConcurrency: int('WORKER_MIN_CONCURRENCY', 4, 1, 500),
     },
   };
   const ratePerSecond = int('API_RATE_LIMIT_PER_SECOND', 1000, 0, 1_000_000);
