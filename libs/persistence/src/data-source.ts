@@ -6,6 +6,8 @@ export interface DataSourceOptions {
   url: string;
   poolSize?: number;
   applicationName: string;
+  /** Default 15 s: a query stuck on a dead server must fail so that the caller can retry or enqueue. */
+  queryTimeoutMs?: number;
 }
 
 /**
@@ -37,8 +39,7 @@ export function createDataSource(options: DataSourceOptions): DataSource {
       max: options.poolSize ?? 10,
       application_name: options.applicationName,
       connectionTimeoutMillis: 5000,
-      // A query stuck on a dead server must fail so that the caller can retry or enqueue.
-      query_timeout: 15000,
+      query_timeout: options.queryTimeoutMs ?? 15000,
       keepAlive: true,
       Client: ResilientClient,
     },
