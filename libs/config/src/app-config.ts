@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { ConnectionCredentials } from './connection-credentials';
 
 /**
  * The one validated configuration object. Read once at start from the environment; any
@@ -38,6 +39,8 @@ export interface AppConfig {
     dbLatencyTargetMs: number;
     minConcurrency: number;
   };
+  /** The connection URLs' passwords as they are now (a secrets refresh may rotate them). */
+  credentials: ConnectionCredentials;
 }
 
 export type ConfigKey =
@@ -144,10 +147,16 @@ export function loadConfig(required: readonly ConfigKey[], env: Env = process.en
       dbLatencyTargetMs: int('WORKER_DB_LATENCY_TARGET_MS', 20, 1, 60000),
       minConcurrency: int('WORKER_MIN_CONCURRENCY', 4, 1, 500),
     },
+    credentials: new ConnectionCredentials({}),
   };
   const ratePerSecond = int('API_RATE_LIMIT_PER_SECOND', 1000, 0, 1_000_000);
   const burst = int('API_RATE_LIMIT_BURST', Math.max(1, ratePerSecond * 2), 1, 2_000_000);
   config.rateLimit = ratePerSecond > 0 ? { ratePerSecond, burst } : null;
+  config.credentials = new ConnectionCredentials({
+    DATABASE_URL: config.databaseUrl,
+    DATABASE_REPLICA_URL: config.databaseReplicaUrl,
+    REDIS_URL: config.redisUrl,
+  });
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
     problems.push(`LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent`);
   }

@@ -1,4 +1,5 @@
 import { Client, ClientConfig } from 'pg';
+import { parse as parseConnectionString } from 'pg-connection-string';
 import { DataSource } from 'typeorm';
 import { MIGRATIONS } from './migrations';
 
@@ -6,8 +7,24 @@ export interface DataSourceOptions {
   url: string;
   poolSize?: number;
   applicationName: string;
+  /**
+   * Asked for the password of every new connection (instead of the URL's), so that a rotated
+   * password reaches new connections without a restart.
+   */
+  password?: () => string | undefined;
   /** Default 15 s: a query stuck on a dead server must fail so that the caller can retry or enqueue. */
   queryTimeoutMs?: number;
+}
+
+/**
+ * pg lets a connection string override every other setting, its (empty) password included: with
+ * a password function, the URL is passed as its parts instead, without the password.
+ */
+function connectionSettings(options: DataSourceOptions): Record<string, unknown> {
+  if (!options.password) return {};
+  const { password: _ignored, ...parts } = parseConnectionString(options.url);
+  const current = options.password;
+  return { ...parts, connectionString: undefined, password: async () => current() };
 }
 
 /**
@@ -36,6 +53,7 @@ export function createDataSource(options: DataSourceOptions): DataSource {
     synchronize: false,
     logging: false,
     extra: {
+      ...connectionSettings(options),
       max: options.poolSize ?? 10,
       application_name: options.applicationName,
       connectionTimeoutMillis: 5000,
