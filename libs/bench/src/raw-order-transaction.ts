@@ -34,7 +34,7 @@ export async function placeOrderRaw(client: PoolClient, command: PlaceOrderComma
   const requestHash = requestFingerprint(command);
   await client.query('START TRANSACTION');
   try {
-    const { order, created } = await placeInTransaction(manager, command, requestHash, { source: 'http' }, RAW_FENCE_TOKEN);
+    const { order, created } = await placeInTransaction(manager, command, requestHash, { source: 'http' }, RAW_FENCE_TOKEN, null);
     await client.query('COMMIT');
     return created ? order.status : 'REPLAYED';
   } catch (error) {

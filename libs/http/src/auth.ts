@@ -23,6 +23,11 @@ declare module 'fastify' {
   }
 }
 
+/** Who acts, for the audit log: the name of the request's API key. */
+export function actorOf(request: FastifyRequest): string {
+  return request.principal?.name ?? 'anonymous';
+}
+
 /**
  * Bearer API key authentication: 401 without a valid key, 403 without the route's scope, 429
  * when the key has used up its rate (apps with a RATE_LIMITER).

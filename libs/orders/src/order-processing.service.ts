@@ -34,6 +34,8 @@ export class OrderProcessingService {
   constructor(
     private readonly db: DataSource,
     private readonly lock: CustomerLock,
+    /** This instance's ORDERFLOW_VERSION, recorded on every order it places. */
+    private readonly version: string | null = null,
     private readonly orders = new OrdersRepository(),
     private readonly customers = new CustomersRepository(),
     private readonly inventory = new InventoryRepository(),
@@ -60,7 +62,7 @@ export class OrderProcessingService {
     for (let attempt = 1; ; attempt++) {
       try {
         const result = await this.transaction(async (manager) => {
-          const placed = await placeInTransaction(manager, command, requestHash, context, lease.fenceToken);
+          const placed = await placeInTransaction(manager, command, requestHash, context, lease.fenceToken, this.version);
           if (lease.signal.aborted) throw new StaleLockError(command.customerId);
           return placed;
         });

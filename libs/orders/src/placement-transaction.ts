@@ -28,6 +28,8 @@ export async function placeInTransaction(
   requestHash: string,
   context: CommandContext,
   fenceToken: string,
+  /** The release that processes it (orders.processed_by_version); null in the raw lane. */
+  version: string | null,
 ): Promise<PlaceOrderResult> {
   const start = await placements.start(manager, {
     customerId: command.customerId,
@@ -42,7 +44,7 @@ export async function placeInTransaction(
   const { customer, stock } = start;
   const decision: PlacementDecision = decidePlacement({ customer, currency: command.currency, items: command.items, stock });
   const now = new Date();
-  const order = newOrder(command, decision, customer.lastOrderNumber + 1, context.source, randomUUID(), now);
+  const order = newOrder(command, decision, customer.lastOrderNumber + 1, context.source, randomUUID(), now, version);
   const confirmed = decision.status === 'CONFIRMED';
   await placements.record(
     manager,
