@@ -172,6 +172,8 @@ describe('a writer failover under load', () => {
     } finally {
       stopping = true;
       await traffic;
+      const statuses = answers.reduce<Record<number, number>>((count, a) => ({ ...count, [a.status]: (count[a.status] ?? 0) + 1 }), {});
+      process.stdout.write(`writer failover: ${accepted.size} orders accepted; answers ${JSON.stringify(statuses)}; ${JSON.stringify(steps)}\n`);
     }
 
     // No instance was restarted: the same processes served throughout.
@@ -194,7 +196,5 @@ describe('a writer failover under load', () => {
       (await newPrimary!.query(`SELECT count(*)::int AS n FROM outbox_events WHERE published_at IS NULL`))[0].n === 0,
     );
 
-    const statuses = answers.reduce<Record<number, number>>((count, a) => ({ ...count, [a.status]: (count[a.status] ?? 0) + 1 }), {});
-    process.stdout.write(`writer failover: ${accepted.size} orders accepted and processed; answers ${JSON.stringify(statuses)}; ${JSON.stringify(steps)}\n`);
   });
 });
