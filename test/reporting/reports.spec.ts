@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { startTestStack, TestStack } from '../support/test-stack';
 import { ApiInstance, startApiInstance } from '../support/api-instance';
@@ -288,32 +287,6 @@ describe('reports on the read replica', () => {
       await expect(client.query(writes[0])).rejects.toMatchObject({ code: '42501' });
     });
   });
-
-  it('turns not ready when the replica lags more than MAX_REPLICA_LAG_SECONDS, and ready again once it catches up', async () => {
-    const strict = await startReportingInstance(stack, { MAX_REPLICA_LAG_SECONDS: '1' });
-    const probe = httpClient(strict.url);
-    try {
-      const ready = await probe('GET', '/health/ready');
-      expect(ready.status).toBe(200);
-      expect(ready.body.checks.replica).toMatchObject({ status: 'up', lagSeconds: expect.any(Number), maxLagSeconds: 1 });
-
-      // Replay paused: the replica receives WAL it does not apply, as under a long recovery conflict.
-      await withClient(stack.postgres.replicaUrl, (c) => c.query('SELECT pg_wal_replay_pause()'));
-      try {
-        await stack.db.query(`UPDATE inventory SET updated_at = now()`);
-        const lagging = await pollUntil(() => probe('GET', '/health/ready'), (r) => r.status === 503);
-        expect(lagging.body.checks.replica).toMatchObject({ status: 'down', error: expect.stringMatching(/exceeds MAX_REPLICA_LAG_SECONDS=1/) });
-        const report = await reports('GET', `/v1/reports/sales?from=${day(0)}&to=${day(0)}`);
-        expect(report.body.replicaLagSeconds).toBeGreaterThan(0);
-      } finally {
-        await withClient(stack.postgres.replicaUrl, (c) => c.query('SELECT pg_wal_replay_resume()'));
-      }
-      await stack.postgres.waitForReplicaCatchUp();
-      expect((await pollUntil(() => probe('GET', '/health/ready'), (r) => r.status === 200)).status).toBe(200);
-    } finally {
-      await strict.close();
-    }
-  });
 });
 
 async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
@@ -323,14 +296,5 @@ async function withClient<T>(url: string, work: (client: Client) => Promise<T>):
     return await work(client);
   } finally {
     await client.end();
-  }
-}
-
-async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > deadline) return value;
-    await sleep(100);
   }
 }
