@@ -12,6 +12,8 @@ export interface AppConfig {
   databaseReplicaUrl: string;
   redisUrl: string;
   databasePoolSize: number;
+  /** How the apps connect to PostgreSQL (both URLs): TLS, IAM authentication, prepared statements. */
+  database: DatabaseConnectionConfig;
   lockTtlMs: number;
   lockWaitTimeoutMs: number;
   maintenanceMode: boolean;
@@ -27,6 +29,21 @@ export interface AppConfig {
   };
   reporting: { maxReplicaLagSeconds: number };
   worker: { pollers: number; waitTimeSeconds: number; maxInFlight: number; shutdownGraceMs: number };
+}
+
+export type DatabaseTls = 'disable' | 'require' | 'verify-full';
+
+export interface DatabaseConnectionConfig {
+  /** disable: plain TCP; require: encrypted, server not verified; verify-full: CA and host name verified. */
+  tls: DatabaseTls;
+  /** PEM read from DATABASE_CA_FILE at start (the RDS CA bundle); Node's own CA list when absent. */
+  caCertificate?: string;
+  /** Passwords are IAM auth tokens from @aws-sdk/rds-signer (the URL carries the user, no password). */
+  iamAuth: boolean;
+  /** false: unnamed statements only, so that RDS Proxy does not pin a session per connection. */
+  preparedStatements: boolean;
+  /** Region that signs IAM auth tokens (AWS_REGION). */
+  region: string;
 }
 
 export type ConfigKey =
@@ -95,6 +112,8 @@ export function loadConfig(required: readonly ConfigKey[], env: Env = process.en
     return raw === 'true' || raw === '1';
   };
 
+  const boolDefault = (name: string, fallback: boolean) => (get(name) === undefined ? fallback : bool(name));
+
   const portRaw = need('PORT');
   let port = 0;
   if (portRaw) {
@@ -109,6 +128,12 @@ export function loadConfig(required: readonly ConfigKey[], env: Env = process.en
     databaseReplicaUrl: url('DATABASE_REPLICA_URL', ['postgres', 'postgresql']),
     redisUrl: url('REDIS_URL', ['redis', 'rediss']),
     databasePoolSize: int('DATABASE_POOL_SIZE', 10, 1, 500),
+    database: {
+      tls: 'disable',
+      iamAuth: bool('DATABASE_IAM_AUTH'),
+      preparedStatements: boolDefault('DATABASE_PREPARED_STATEMENTS', true),
+      region: 'us-east-1',
+    },
     lockTtlMs: int('LOCK_TTL_MS', 5000, 2000, 600000),
     lockWaitTimeoutMs: int('LOCK_WAIT_TIMEOUT_MS', 10000, 100, 600000),
     maintenanceMode: bool('MAINTENANCE_MODE'),
@@ -130,11 +155,55 @@ export function loadConfig(required: readonly ConfigKey[], env: Env = process.en
       shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 20000, 0, 25000),
     },
   };
+  config.database.region = config.aws.region;
+  readDatabaseTls(config, get, problems);
+  if (config.database.iamAuth) {
+    if (config.database.tls === 'disable') problems.push('DATABASE_IAM_AUTH: needs DATABASE_TLS=require or verify-full (RDS accepts IAM tokens over TLS only)');
+    for (const [name, value] of [['DATABASE_URL', config.databaseUrl], ['DATABASE_REPLICA_URL', config.databaseReplicaUrl]] as const) {
+      if (value && hasPassword(value)) problems.push(`${name}: must carry no password when DATABASE_IAM_AUTH=true (the IAM token is the password)`);
+    }
+  }
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
     problems.push(`LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+const TLS_MODES: readonly DatabaseTls[] = ['disable', 'require', 'verify-full'];
+
+/** DATABASE_TLS and DATABASE_CA_FILE; the CA is read here, once, like every other setting. */
+function readDatabaseTls(config: AppConfig, get: (name: string) => string | undefined, problems: string[]): void {
+  const tls = get('DATABASE_TLS');
+  if (tls !== undefined) {
+    if (TLS_MODES.includes(tls as DatabaseTls)) config.database.tls = tls as DatabaseTls;
+    else problems.push(`DATABASE_TLS: must be one of ${TLS_MODES.join(', ')}, got "${tls}"`);
+    for (const [name, value] of [['DATABASE_URL', config.databaseUrl], ['DATABASE_REPLICA_URL', config.databaseReplicaUrl]] as const) {
+      // pg lets the URL's sslmode win over the TLS settings given beside it: one place only.
+      if (value && /[?&]sslmode=/.test(value)) problems.push(`${name}: has sslmode; remove it, DATABASE_TLS sets TLS`);
+    }
+  }
+  const caFile = get('DATABASE_CA_FILE');
+  if (caFile === undefined) return;
+  if (config.database.tls === 'disable') {
+    problems.push('DATABASE_CA_FILE: set, but DATABASE_TLS is disable');
+    return;
+  }
+  try {
+    const pem = readFileSync(caFile, 'utf8');
+    if (!pem.includes('-----BEGIN CERTIFICATE-----')) problems.push(`DATABASE_CA_FILE: ${caFile} holds no PEM certificate`);
+    else config.database.caCertificate = pem;
+  } catch (error) {
+    problems.push(`DATABASE_CA_FILE: cannot read ${caFile} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
+function hasPassword(value: string): boolean {
+  try {
+    return new URL(value).password !== '';
+  } catch {
+    return false;
+  }
 }
 
 /** A connection URL with its password masked, for logs and banners. */

@@ -17,7 +17,7 @@ export type PrimaryDataSource = DataSource & {
  */
 export function connectPrimary(config: AppConfig, applicationName: string): PrimaryDataSource {
   const logger = new Logger('Database');
-  const dataSource = createDataSource({ url: config.databaseUrl, poolSize: config.databasePoolSize, applicationName });
+  const dataSource = createDataSource({ url: config.databaseUrl, poolSize: config.databasePoolSize, applicationName, connection: config.database });
   let stopped = false;
   const connect = async (attempt: number): Promise<void> => {
     if (stopped) return;

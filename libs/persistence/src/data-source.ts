@@ -1,11 +1,16 @@
 import { Client, ClientConfig } from 'pg';
 import { DataSource } from 'typeorm';
+import type { DatabaseConnectionConfig } from '@orderflow/config/app-config';
+import { iamAuthTokenProvider } from './iam-auth-token';
 import { MIGRATIONS } from './migrations';
+import { setPreparedStatements } from './sql';
 
 export interface DataSourceOptions {
   url: string;
   poolSize?: number;
   applicationName: string;
+  /** TLS, IAM authentication and prepared statements (AppConfig.database); default: plain, as the URL says. */
+  connection?: DatabaseConnectionConfig;
 }
 
 /**
@@ -50,9 +55,9 @@ export function isStaleServerError(error: unknown): boolean {
  * Repositories speak SQL through it so that locking and statements stay explicit.
  */
 export function createDataSource(options: DataSourceOptions): DataSource {
-  return new DataSource({
+  const dataSource = new DataSource({
     type: 'postgres',
-    url: options.url,
+    ...connectionTarget(options),
     migrations: MIGRATIONS,
     migrationsTableName: 'schema_migrations',
     synchronize: false,
@@ -65,6 +70,41 @@ export function createDataSource(options: DataSourceOptions): DataSource {
       query_timeout: 15000,
       keepAlive: true,
       Client: ResilientClient,
+      ...pgConnectionOptions(options.url, options.connection),
     },
   });
+  setPreparedStatements(dataSource, options.connection?.preparedStatements ?? true);
+  return dataSource;
+}
+
+/**
+ * With IAM authentication the URL is taken apart: pg lets a connection string's (empty) password
+ * win over the password function given beside it.
+ */
+function connectionTarget(options: DataSourceOptions): { url: string } | { host: string; port: number; username: string; database: string } {
+  if (!options.connection?.iamAuth) return { url: options.url };
+  const url = new URL(options.url);
+  return { host: url.hostname, port: Number(url.port || 5432), username: decodeURIComponent(url.username), database: decodeURIComponent(url.pathname.slice(1)) };
+}
+
+/**
+ * pg's options for a connection to `url` as configured: `ssl` for DATABASE_TLS, and with IAM
+ * authentication the URL's parts with a fresh token as the password of every new connection. For
+ * the data sources and for the plain pg clients (the export's cursor).
+ */
+export function pgConnectionOptions(url: string, connection?: DatabaseConnectionConfig): ClientConfig {
+  if (!connection) return { connectionString: url };
+  const options: ClientConfig = {};
+  if (connection.iamAuth) {
+    const parsed = new URL(url);
+    const [host, port, user] = [parsed.hostname, Number(parsed.port || 5432), decodeURIComponent(parsed.username)];
+    Object.assign(options, { host, port, user, database: decodeURIComponent(parsed.pathname.slice(1)) });
+    options.password = iamAuthTokenProvider({ hostname: host, port, username: user, region: connection.region });
+  } else {
+    options.connectionString = url;
+  }
+  // require = libpq's sslmode=require (encrypted, not verified); verify-full checks the CA and the host name.
+  if (connection.tls === 'require') options.ssl = { rejectUnauthorized: false };
+  if (connection.tls === 'verify-full') options.ssl = { rejectUnauthorized: true, ...(connection.caCertificate ? { ca: connection.caCertificate } : {}) };
+  return options;
 }
