@@ -33,6 +33,16 @@ describe('connecting as production does', () => {
     await stack?.stop();
   });
 
+  it('discards a pooled connection that finds itself on a read-only server instead of handing it out again', async () => {
+    await withDataSource(stack.env.DATABASE_REPLICA_URL, {}, async (db) => {
+      const backend = async () => (await db.query(`SELECT pg_backend_pid() AS pid`))[0].pid as number;
+      const first = await backend();
+      expect(await backend()).toBe(first); // one pooled connection, reused
+      await expect(db.transaction((m) => m.query(`INSERT INTO customers (id, currency) VALUES ('x', 'EUR')`))).rejects.toMatchObject({ code: '25006' });
+      expect(await backend()).not.toBe(first);
+    });
+  });
+
   describe('DATABASE_PREPARED_STATEMENTS', () => {
     const preparedInSession = (db: DataSource) =>
       db.transaction(async (manager) => {
