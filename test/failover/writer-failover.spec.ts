@@ -134,6 +134,7 @@ describe('a writer failover under load', () => {
       const stoppedAt = Date.now();
       await stack.postgres.stopPrimary('immediate');
       await eventually('orders queued while no writer answers', async () => since(stoppedAt).some((a) => a.status === 202), 30_000, 20);
+      steps.firstQueuedAfterPrimaryStoppedMs = since(stoppedAt).find((a) => a.status === 202)!.sentAt - stoppedAt;
 
       // 2. The standby is promoted; the endpoint's health check finds the new writer.
       const promotedAt = Date.now();
@@ -145,6 +146,7 @@ describe('a writer failover under load', () => {
       const readOnlyAt = Date.now();
       await endpoint.routeOnlyTo('reader', { cutSessions: true });
       await eventually('orders queued while the endpoint leads to a reader', async () => since(readOnlyAt).some((a) => a.status === 202), 30_000, 20);
+      steps.firstQueuedAfterReadOnlyMs = since(readOnlyAt).find((a) => a.status === 202)!.sentAt - readOnlyAt;
       await sleep(Math.max(0, readOnlyAt + READ_ONLY_PHASE_MS - Date.now())); // the phase's length is the scenario, not a wait for a condition
       const readOnlyAnswers = since(readOnlyAt);
 

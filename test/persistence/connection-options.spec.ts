@@ -99,6 +99,14 @@ describe('connecting as production does', () => {
       ).rejects.toThrow(/altnames|does not match/);
     });
 
+    it('DATABASE_IAM_AUTH connects with the URL taken apart (user, database) over TLS; the local server trusts it, so no token is checked here', async () => {
+      const env = { DATABASE_TLS: 'verify-full', DATABASE_CA_FILE: join(certs, 'ca.pem'), DATABASE_IAM_AUTH: 'true' };
+      const [who] = await withDataSource(stack.env.DATABASE_URL, env, async (db) =>
+        db.query(`SELECT current_user AS "user", current_database() AS database, (SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()) AS ssl`),
+      );
+      expect(who).toEqual({ user: 'postgres', database: 'orderflow', ssl: true });
+    });
+
     it('require encrypts without verifying; disable stays plain', async () => {
       expect(await withDataSource(stack.env.DATABASE_URL, { DATABASE_TLS: 'require' }, sslInUse)).toBe(true);
       expect(await withDataSource(stack.env.DATABASE_URL, { DATABASE_TLS: 'disable' }, sslInUse)).toBe(false);
