@@ -4,6 +4,7 @@ import { ApiInstance, startApiInstance } from '../support/api-instance';
 import { HttpRequest, httpClient } from '../support/http-client';
 import { drainQueue, sqsClient } from '../support/sqs-helpers';
 import { eventually } from '../support/eventually';
+import { expectProblem } from '../support/problems';
 
 describe('asynchronous acceptance (202) and maintenance mode', () => {
   let stack: TestStack;
@@ -69,9 +70,8 @@ describe('asynchronous acceptance (202) and maintenance mode', () => {
       expect(await queued()).toEqual([expect.objectContaining({ order })]);
       await stack.sqs.stop();
       const refused = await client('POST', '/v1/orders', body());
-      expect(refused.status).toBe(503);
+      expectProblem(refused, 503, 'service-unavailable');
       expect(refused.headers.get('retry-after')).toBe('5');
-      expect(refused.body.type).toBe('https://orderflow.example/problems/service-unavailable');
     } finally {
       await stack.sqs.restart();
       await stack.redis.restart();

@@ -5,6 +5,7 @@ import { createHttpApp, loggerParams } from '@orderflow/http/http-app';
 import { ApiModule } from '../../apps/api/src/api.module';
 import { startTestStack, TestStack } from '../support/test-stack';
 import { HttpRequest, httpClient } from '../support/http-client';
+import { eventuallyValue } from '../support/eventually';
 
 /** The JSON lines the app wrote, parsed; pino writes synchronously to a plain `write` stream. */
 class LogCapture {
@@ -18,12 +19,7 @@ class LogCapture {
 
   /** The access log lines of one request id; waits for them because the line is written on 'finish'. */
   async requestLines(id: string): Promise<Record<string, any>[]> {
-    for (let i = 0; i < 200; i++) {
-      const found = this.lines.filter((line) => line.req?.id === id);
-      if (found.length) return found;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    throw new Error(`no log line for request ${id}`);
+    return eventuallyValue(`a log line for request ${id}`, async () => this.lines.filter((line) => line.req?.id === id), (found) => found.length > 0, 2000, 10);
   }
 }
 

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { startTestStack, TestStack } from '../support/test-stack';
 import { ApiInstance, startApiInstance } from '../support/api-instance';
 import { HttpRequest, httpClient } from '../support/http-client';
+import { expectProblem } from '../support/problems';
 
-const PROBLEM = 'https://orderflow.example/problems/';
 
 describe('REST contract v1', () => {
   let stack: TestStack;
@@ -41,12 +41,6 @@ describe('REST contract v1', () => {
     ...overrides,
   });
   const countOrders = async () => (await stack.db.query(`SELECT count(*)::int AS n FROM orders`))[0].n as number;
-
-  function expectProblem(result: { status: number; headers: Headers; body: any }, status: number, slug: string) {
-    expect(result.status).toBe(status);
-    expect(result.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    expect(result.body).toMatchObject({ type: `${PROBLEM}${slug}`, status, title: expect.any(String) });
-  }
 
   describe('health, metrics and documentation need no key', () => {
     it('answers liveness and readiness with PostgreSQL and Redis checked', async () => {

@@ -4,6 +4,7 @@ import { startTestStack, TestStack } from '../support/test-stack';
 import { CustomerLock } from '@orderflow/locking/customer-lock';
 import { OrderProcessingService } from '@orderflow/orders/order-processing.service';
 import { StaleLockError } from '@orderflow/orders/order-errors';
+import { eventually } from '../support/eventually';
 
 describe('fencing of the per-customer lock', () => {
   let stack: TestStack;
@@ -35,7 +36,7 @@ describe('fencing of the per-customer lock', () => {
     const customerId = `fence-${randomUUID().slice(0, 8)}`;
     // Holder A takes the lock and then stalls (nothing extends its lock, as in a long GC or SIGSTOP).
     const paused = await lock.acquireUnextended(customerId, 2000);
-    await new Promise((resolve) => setTimeout(resolve, 2300));
+    await eventually('the paused holder’s lock expired', async () => (await redis.exists(`orderflow:lock:customer:{${customerId}}`)) === 0, 10_000, 50);
 
     // Holder B gets the expired lock and commits an order.
     const b = await service.placeOrder(order(customerId), { source: 'http' });
@@ -57,7 +58,7 @@ describe('fencing of the per-customer lock', () => {
     await first.release();
 
     await stack.redis.restart();
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await eventually('Redis back', async () => (await redis.ping().catch(() => '')) === 'PONG', 10_000, 50);
     const afterRestart = await lock.acquireUnextended(customerId, 5000);
     expect(BigInt(afterRestart.fenceToken)).toBeGreaterThan(BigInt(first.fenceToken));
     const placed = await service.placeUnderLease(order(customerId), { source: 'http' }, { fenceToken: afterRestart.fenceToken, signal: noAbort });

@@ -5,17 +5,10 @@ import { runMigrations } from '@orderflow/persistence/migrate';
 import { createDataSource } from '@orderflow/persistence/data-source';
 import { startTestStack, TestStack } from '../support/test-stack';
 import { HttpResult, httpClient } from '../support/http-client';
-import { eventually } from '../support/eventually';
+import { eventuallyValue } from '../support/eventually';
 import { ReportingInstance, reportingReplicaUrl, startReportingInstance } from './reporting-support';
 
 const today = () => new Date().toISOString().slice(0, 10);
-
-/** Polls `read` until `done` holds for its answer; returns that answer. */
-async function answerWhen(what: string, read: () => Promise<HttpResult>, done: (r: HttpResult) => boolean): Promise<HttpResult> {
-  let last: HttpResult | undefined;
-  await eventually(what, async () => done((last = await read())), 20_000, 100);
-  return last!;
-}
 
 /**
  * STAND-IN for Aurora: community PostgreSQL has no aurora_replica_status(). These functions give
@@ -71,7 +64,7 @@ describe('reader lag and readiness', () => {
 
     it('turns not ready while replay is paused and the replica falls behind, and ready again once it catches up', async () => {
       const probe = httpClient(reporting.url);
-      const ready = await answerWhen('ready', () => probe('GET', '/health/ready'), (r) => r.status === 200);
+      const ready = await eventuallyValue('ready', () => probe('GET', '/health/ready'), (r) => r.status === 200);
       expect(ready.body.checks.replica).toMatchObject({ status: 'up', lagSeconds: 0, maxLagSeconds: 1 });
 
       // Replay paused: the replica receives WAL it does not apply, as under a long recovery conflict.
@@ -79,7 +72,7 @@ describe('reader lag and readiness', () => {
       await withReplica(stack, (db) => db.query('SELECT pg_wal_replay_pause()'));
       try {
         await stack.db.query(`INSERT INTO customers (id, currency) VALUES ('lag-probe', 'EUR')`);
-        const lagging = await answerWhen('not ready', () => probe('GET', '/health/ready'), (r) => r.status === 503);
+        const lagging = await eventuallyValue('not ready', () => probe('GET', '/health/ready'), (r) => r.status === 503);
         expect(lagging.body.checks.replica).toMatchObject({ status: 'down', error: expect.stringMatching(/exceeds MAX_REPLICA_LAG_SECONDS=1/) });
         const report = await reports('GET', `/v1/reports/sales?from=${today()}&to=${today()}`);
         expect(report.status).toBe(200);
@@ -87,7 +80,7 @@ describe('reader lag and readiness', () => {
       } finally {
         await withReplica(stack, (db) => db.query('SELECT pg_wal_replay_resume()'));
       }
-      const caughtUp = await answerWhen('ready again', () => probe('GET', '/health/ready'), (r) => r.status === 200);
+      const caughtUp = await eventuallyValue('ready again', () => probe('GET', '/health/ready'), (r) => r.status === 200);
       expect(caughtUp.body.checks.replica).toMatchObject({ status: 'up', lagSeconds: 0 });
       expect((await reports('GET', `/v1/reports/sales?from=${today()}&to=${today()}`)).body.replicaLagSeconds).toBe(0);
     });
@@ -127,7 +120,7 @@ describe('reader lag and readiness', () => {
     it("reports the reader's replica_lag_in_msec as replicaLagSeconds, with asOf that far behind, and readiness by it", async () => {
       const probe = httpClient(reporting.url);
       // The streaming replica under the stand-in is idle: only the Aurora path can give 0.2 s.
-      const ready = await answerWhen('ready', () => probe('GET', '/health/ready'), (r) => r.status === 200);
+      const ready = await eventuallyValue('ready', () => probe('GET', '/health/ready'), (r) => r.status === 200);
       expect(ready.body.checks.replica).toMatchObject({ status: 'up', lagSeconds: 0.2, maxLagSeconds: 2 });
       const before = Date.now();
       const report = await reports('GET', `/v1/reports/sales?from=${today()}&to=${today()}`);
@@ -137,16 +130,16 @@ describe('reader lag and readiness', () => {
       expect(new Date(report.body.asOf).getTime()).toBeGreaterThanOrEqual(before - 200 - 1000);
 
       await setLag(5000);
-      const lagging = await answerWhen('not ready', () => probe('GET', '/health/ready'), (r) => r.status === 503);
+      const lagging = await eventuallyValue('not ready', () => probe('GET', '/health/ready'), (r) => r.status === 503);
       expect(lagging.body.checks.replica).toMatchObject({ status: 'down', error: 'replica lag 5 s exceeds MAX_REPLICA_LAG_SECONDS=2' });
 
       await primary.query(`UPDATE aurora_stand_in_lag SET replica_lag_in_msec = NULL`);
       await stack.postgres.waitForReplicaCatchUp();
-      const unknown = await answerWhen('lag unknown', () => probe('GET', '/health/ready'), (r) => /unknown/.test(r.body.checks?.replica?.error ?? ''));
+      const unknown = await eventuallyValue('lag unknown', () => probe('GET', '/health/ready'), (r) => /unknown/.test(r.body.checks?.replica?.error ?? ''));
       expect(unknown.status).toBe(503);
 
       await setLag(0);
-      const back = await answerWhen('ready again', () => probe('GET', '/health/ready'), (r) => r.status === 200);
+      const back = await eventuallyValue('ready again', () => probe('GET', '/health/ready'), (r) => r.status === 200);
       expect(back.body.checks.replica).toMatchObject({ status: 'up', lagSeconds: 0 });
     });
   });

@@ -4,8 +4,8 @@ import { startTestStack, TestStack } from '../support/test-stack';
 import { ApiInstance, startApiInstance } from '../support/api-instance';
 import { HttpRequest, httpClient } from '../support/http-client';
 import { ReportingInstance, reportingReplicaUrl, startReportingInstance } from './reporting-support';
+import { expectProblem } from '../support/problems';
 
-const PROBLEM = 'https://orderflow.example/problems/';
 const DAY_MS = 86_400_000;
 const day = (offset: number) => new Date(Date.now() + offset * DAY_MS).toISOString().slice(0, 10);
 
@@ -77,12 +77,6 @@ describe('reports on the read replica', () => {
 
   const primaryOrders = async (): Promise<PrimaryOrder[]> =>
     stack.db.query(`SELECT id, customer_id, status, rejection_reason, currency, total_cents, created_at FROM orders`);
-
-  function expectProblem(result: { status: number; headers: Headers; body: any }, status: number, slug: string) {
-    expect(result.status).toBe(status);
-    expect(result.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    expect(result.body).toMatchObject({ type: `${PROBLEM}${slug}`, status });
-  }
 
   it('reports sales per day and currency with totals that match sums computed on the primary', async () => {
     const from = day(-1);
@@ -298,3 +292,4 @@ async function withClient<T>(url: string, work: (client: Client) => Promise<T>):
     await client.end();
   }
 }
+

@@ -9,6 +9,8 @@ export interface AppProcess {
   url: string;
   pid: number;
   process: ChildProcess;
+  /** Where its stdout and stderr go. */
+  logFile: string;
   /** SIGTERM and wait; resolves with the exit code and how long the shutdown took. */
   stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }>;
   kill(signal: NodeJS.Signals): void;
@@ -50,6 +52,7 @@ export async function startAppProcess(
   }
   return {
     url,
+    logFile,
     pid: child.pid!,
     process: child,
     exited,

@@ -8,3 +8,10 @@ export async function eventually(what: string, done: () => Promise<boolean>, tim
     await sleep(everyMs);
   }
 }
+
+/** Reads until the value satisfies `done` and returns it; fails naming `what` after the timeout. */
+export async function eventuallyValue<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 60_000, everyMs = 100): Promise<T> {
+  let value!: T;
+  await eventually(what, async () => done((value = await read())), timeoutMs, everyMs);
+  return value;
+}

@@ -7,11 +7,37 @@ import {
   GetQueueAttributesCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import { randomUUID } from 'node:crypto';
 import { PlaceOrderCommand } from '@orderflow/domain/order';
+import { ensureQueues } from '@orderflow/devstack/queues';
 import { placeOrderMessageFields } from '@orderflow/contracts/order-message';
 
 export function sqsClient(env: { AWS_REGION: string; SQS_ENDPOINT: string }): SQSClient {
   return new SQSClient({ region: env.AWS_REGION, endpoint: env.SQS_ENDPOINT, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+}
+
+/** The queue variables of a worker or an API, pointing at one test's own queues. */
+export interface QueueEnv {
+  ORDERS_QUEUE_URL: string;
+  ORDERS_DLQ_URL: string;
+  ORDER_EVENTS_QUEUE_URL: string;
+}
+
+/**
+ * Creates a fresh orders queue (FIFO, with its DLQ and redrive policy) and events queue for one
+ * test, so that nothing a previous test left in flight can change this one's outcome.
+ */
+export async function ownQueues(env: { AWS_REGION: string; SQS_ENDPOINT: string }, visibilityTimeoutSeconds?: number): Promise<QueueEnv> {
+  const queues = await ensureQueues({ endpoint: env.SQS_ENDPOINT, region: env.AWS_REGION, prefix: `t-${randomUUID().slice(0, 8)}` });
+  if (visibilityTimeoutSeconds !== undefined) {
+    const client = sqsClient(env);
+    try {
+      await setVisibilityTimeout(client, queues.ordersQueueUrl, visibilityTimeoutSeconds);
+    } finally {
+      client.destroy();
+    }
+  }
+  return { ORDERS_QUEUE_URL: queues.ordersQueueUrl, ORDERS_DLQ_URL: queues.ordersDlqUrl, ORDER_EVENTS_QUEUE_URL: queues.orderEventsQueueUrl };
 }
 
 /** Sends order.place messages in batches of 10, in the given order (FIFO keeps it per customer). */

@@ -2,12 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { readFileSync } from 'node:fs';
+import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { placeOrderMessageFields } from '@orderflow/contracts/order-message';
 import { PlaceOrderCommand } from '@orderflow/domain/order';
 import { startTestStack, TestStack } from '../support/test-stack';
 import { AppProcess } from '../support/app-process';
 import { startWorkerProcess } from '../support/worker-process';
-import { drainQueue, queueDepth, sendOrders, sendRaw, setVisibilityTimeout, sqsClient } from '../support/sqs-helpers';
+import { drainQueue, ownQueues, queueDepth, QueueEnv, sendOrders, sendRaw, setVisibilityTimeout, sqsClient } from '../support/sqs-helpers';
 import { checkInvariants } from '../support/invariants';
 import Redis from 'ioredis';
 import { CustomerLock } from '@orderflow/locking/customer-lock';
@@ -22,8 +24,12 @@ describe('SQS worker', () => {
   let sqs: SQSClient;
   const workers: AppProcess[] = [];
 
+  // Every test gets its own queues: nothing another test left in flight can reach it.
+  let q: QueueEnv;
+  let started = 0;
   const startWorker = async (env: Record<string, string> = {}) => {
-    const worker = await startWorkerProcess(stack, `worker-${workers.length}`, env);
+    // A log file of its own per worker: tests read them.
+    const worker = await startWorkerProcess(stack, `worker-${started++}`, { ...q, ...env });
     workers.push(worker);
     return worker;
   };
@@ -33,7 +39,10 @@ describe('SQS worker', () => {
   beforeAll(async () => {
     stack = await startTestStack();
     sqs = sqsClient(stack.env);
-    await setVisibilityTimeout(sqs, stack.env.ORDERS_QUEUE_URL, 6);
+  });
+
+  beforeEach(async () => {
+    q = await ownQueues(stack.env, 6);
   });
 
   afterAll(async () => {
@@ -50,7 +59,7 @@ describe('SQS worker', () => {
     const run = randomUUID().slice(0, 6);
     const customers = Array.from({ length: 10 }, (_, i) => `fifo-${run}-${i}`);
     const sent = Array.from({ length: 300 }, (_, i) => order(customers[i % 10], `o-${String(i).padStart(4, '0')}`));
-    await sendOrders(sqs, stack.env.ORDERS_QUEUE_URL, sent, { correlationId: `corr-${run}` });
+    await sendOrders(sqs, q.ORDERS_QUEUE_URL, sent, { correlationId: `corr-${run}` });
     await Promise.all([startWorker(), startWorker()]);
     await eventually('all orders processed', async () => (await ordersOf(customers)).length === sent.length);
 
@@ -65,7 +74,7 @@ describe('SQS worker', () => {
     expect(await checkInvariants(stack.db)).toMatchObject({ numberingViolations: [], balanceViolations: [], duplicateKeys: 0 });
 
     // Events: exactly one per outcome, in orderNumber order per customer, carrying the correlation id.
-    const events = await drainQueue(sqs, stack.env.ORDER_EVENTS_QUEUE_URL);
+    const events = await drainQueue(sqs, q.ORDER_EVENTS_QUEUE_URL);
     const ours = events.map((m) => JSON.parse(m.Body!)).filter((e) => customers.includes(e.order.customerId));
     expect(ours).toHaveLength(sent.length);
     expect(new Set(ours.map((e) => e.eventId)).size).toBe(sent.length);
@@ -74,13 +83,13 @@ describe('SQS worker', () => {
       expect(numbers).toEqual(numbers.map((_, i) => i + 1));
     }
     expect(ours.every((e) => e.type === 'order.confirmed' && e.correlationId === `corr-${run}`)).toBe(true);
-    expect(await queueDepth(sqs, stack.env.ORDERS_QUEUE_URL)).toEqual({ visible: 0, inFlight: 0 });
+    expect(await queueDepth(sqs, q.ORDERS_QUEUE_URL)).toEqual({ visible: 0, inFlight: 0 });
   });
 
   it('sends each kind of poison message to the DLQ with its reason after exactly one receive', async () => {
     await startWorker();
     const customerId = `poison-${randomUUID().slice(0, 6)}`;
-    await sendRaw(sqs, stack.env.ORDERS_QUEUE_URL, [
+    await sendRaw(sqs, q.ORDERS_QUEUE_URL, [
       { body: '{not json', group: 'p1' },
       { body: JSON.stringify({ type: 'order.teleport', version: 1 }), group: 'p2' },
       { body: JSON.stringify({ type: 'order.place', version: 7, order: order(customerId, 'x') }), group: 'p3' },
@@ -89,7 +98,7 @@ describe('SQS worker', () => {
     ]);
     const dead: Awaited<ReturnType<typeof drainQueue>> = [];
     await eventually('five dead letters', async () => {
-      dead.push(...(await drainQueue(sqs, stack.env.ORDERS_DLQ_URL, 1)));
+      dead.push(...(await drainQueue(sqs, q.ORDERS_DLQ_URL, 1)));
       return dead.length >= 5;
     });
     const reasons = dead.map((m) => m.MessageAttributes!.dlqReason.StringValue).sort();
@@ -106,13 +115,13 @@ describe('SQS worker', () => {
     const customerId = `transient-${randomUUID().slice(0, 6)}`;
     await stack.postgres.stopPrimary('fast');
     try {
-      await sendOrders(sqs, stack.env.ORDERS_QUEUE_URL, [order(customerId, 'survives')]);
+      await sendOrders(sqs, q.ORDERS_QUEUE_URL, [order(customerId, 'survives')]);
       await eventually('a retry', async () => /orderflow_sqs_messages_retried_total [1-9]/.test(await (await fetch(`${worker.url}/metrics`)).text()));
     } finally {
       await stack.postgres.startPrimary();
     }
     await eventually('the order processed', async () => (await ordersOf([customerId])).length === 1, 90_000);
-    expect(await drainQueue(sqs, stack.env.ORDERS_DLQ_URL, 1)).toEqual([]);
+    expect(await drainQueue(sqs, q.ORDERS_DLQ_URL, 1)).toEqual([]);
   });
 
   it('keeps a customer’s order when one receive holds several of its messages (standard queue)', async () => {
@@ -140,19 +149,19 @@ describe('SQS worker', () => {
     const customerId = `dlq-${randomUUID().slice(0, 6)}`;
     const orderId = randomUUID();
     const body = JSON.stringify({ type: 'order.cancel', version: 1, customerId, orderId });
-    await sendRaw(sqs, stack.env.ORDERS_QUEUE_URL, [{ body, group: customerId }]);
+    await sendRaw(sqs, q.ORDERS_QUEUE_URL, [{ body, group: customerId }]);
     await eventually('dead-lettered', async () => /orderflow_sqs_messages_dead_lettered_total\{reason="ORDER_NOT_FOUND"\} 1/.test(await (await fetch(`${worker.url}/metrics`)).text()));
     await worker.stop();
 
     const dlq = (command: string) =>
-      promisify(execFile)(process.execPath, [resolve(__dirname, '../../dist/bin/dlq.js'), ...command.split(' ')], { env: { ...process.env, ...stack.env } });
+      promisify(execFile)(process.execPath, [resolve(__dirname, '../../dist/bin/dlq.js'), ...command.split(' ')], { env: { ...process.env, ...stack.env, ...q } });
     const listed = await dlq('list');
     expect(listed.stdout).toContain('ORDER_NOT_FOUND');
     expect(listed.stdout).toContain(orderId);
     expect(listed.stdout).toContain('1 message(s) in the dead-letter queue');
     // Listing does not consume: the letter is still there to redrive.
     expect((await dlq('redrive --limit 5')).stdout).toContain('moved 1 message(s)');
-    const [back] = await drainQueue(sqs, stack.env.ORDERS_QUEUE_URL, 1);
+    const [back] = await drainQueue(sqs, q.ORDERS_QUEUE_URL, 1);
     expect(back.Body).toBe(body);
     expect(Object.keys(back.MessageAttributes ?? {}).filter((name) => name.startsWith('dlq'))).toEqual([]);
     expect((await dlq('list')).stdout).toContain('0 message(s)');
@@ -160,13 +169,13 @@ describe('SQS worker', () => {
 
   it('extends the visibility of a message whose processing outlives the visibility timeout (heartbeat)', async () => {
     const customerId = `slow-${randomUUID().slice(0, 6)}`;
-    await setVisibilityTimeout(sqs, stack.env.ORDERS_QUEUE_URL, 3);
+    await setVisibilityTimeout(sqs, q.ORDERS_QUEUE_URL, 3);
     const redis = new Redis(stack.env.REDIS_URL);
     try {
       // Another holder keeps the customer's lock for 9 s: the worker's processing waits that long.
       const held = await new CustomerLock(redis, { ttlMs: 9000, waitTimeoutMs: 1000 }).acquireUnextended(customerId, 9000);
       const [first, second] = [await startWorker({ LOCK_WAIT_TIMEOUT_MS: '20000' }), await startWorker({ LOCK_WAIT_TIMEOUT_MS: '20000' })];
-      await sendOrders(sqs, stack.env.ORDERS_QUEUE_URL, [order(customerId, 'slow-1')]);
+      await sendOrders(sqs, q.ORDERS_QUEUE_URL, [order(customerId, 'slow-1')]);
       await eventually('the order processed', async () => (await ordersOf([customerId])).length === 1, 30_000);
       await held.release();
       const received = async (w: AppProcess) => Number(/orderflow_sqs_messages_received_total (\d+)/.exec(await (await fetch(`${w.url}/metrics`)).text())![1]);
@@ -174,7 +183,65 @@ describe('SQS worker', () => {
       expect((await received(first)) + (await received(second))).toBe(1);
     } finally {
       redis.disconnect();
-      await setVisibilityTimeout(sqs, stack.env.ORDERS_QUEUE_URL, 6);
+    }
+  });
+
+  it('strands nothing while a worker shuts down: a message sent meanwhile is processed by another worker at once, received once', async () => {
+    // A 30 s visibility timeout: a message handed to an abandoned poll would wait that long.
+    q = await ownQueues(stack.env, 30);
+    const run = randomUUID().slice(0, 6);
+    const send = async (command: PlaceOrderCommand) =>
+      (await sqs.send(new SendMessageCommand({ QueueUrl: q.ORDERS_QUEUE_URL, ...placeOrderMessageFields(command, true) }))).MessageId!;
+    const processedAt = async (customerId: string) => {
+      const [row] = await ordersOf([customerId]);
+      return row ? Date.now() : undefined;
+    };
+    const received = async (w: AppProcess) => Number(/orderflow_sqs_messages_received_total (\d+)/.exec(await (await fetch(`${w.url}/metrics`)).text())![1]);
+    const polls = { SQS_WAIT_TIME_SECONDS: '3', SQS_POLLERS: '2', LOCK_WAIT_TIMEOUT_MS: '20000', LOG_LEVEL: 'debug' };
+
+    // The stopping worker holds a message it cannot finish yet: its customer's lock is taken.
+    const redis = new Redis(stack.env.REDIS_URL);
+    const busyCustomer = `busy-${run}`;
+    const held = await new CustomerLock(redis, { ttlMs: 30_000, waitTimeoutMs: 1000 }).acquireUnextended(busyCustomer, 30_000);
+    try {
+      const stopping = await startWorker({ ...polls, SHUTDOWN_GRACE_MS: '15000' });
+      await send(order(busyCustomer, 'busy'));
+      await eventually('the stopping worker holds its message', async () => (await received(stopping)) === 1);
+      const other = await startWorker(polls);
+
+      const shutdown = stopping.stop();
+      const shutdownStarted = Date.now();
+      // Sent while the stopping worker's polls may still be running: it releases what they get.
+      const early = `early-${run}`;
+      const earlySentAt = Date.now();
+      await send(order(early, 'e'));
+      await eventually('the stopping worker stops receiving', async () => readFileSync(stopping.logFile, 'utf8').includes('stopped receiving'), 10_000, 50);
+      const stoppedReceivingMs = Date.now() - shutdownStarted;
+      // Sent once it no longer receives: only the other worker can get it.
+      const late = `late-${run}`;
+      const lateSentAt = Date.now();
+      const lateMessageId = await send(order(late, 'l'));
+      let lateDoneAt: number | undefined;
+      await eventually('the late order processed', async () => (lateDoneAt = await processedAt(late)) !== undefined, 10_000, 20);
+      let earlyDoneAt: number | undefined;
+      await eventually('the early order processed', async () => (earlyDoneAt = await processedAt(early)) !== undefined, 10_000, 20);
+
+      await held.release();
+      const { code, ms } = await shutdown;
+      expect(code).toBe(0);
+      // The busy message was finished by the stopping worker within its grace, not released.
+      expect((await ordersOf([busyCustomer])).length).toBe(1);
+      const processedLine = readFileSync(other.logFile, 'utf8')
+        .split('\n')
+        .find((line) => line.includes(`processed order.place ${lateMessageId}`));
+      expect(processedLine && JSON.parse(processedLine).receiveCount).toBe(1);
+      expect(await queueDepth(sqs, q.ORDERS_QUEUE_URL)).toEqual({ visible: 0, inFlight: 0 });
+      process.stdout.write(
+        `shutdown: stopped receiving after ${stoppedReceivingMs} ms, exited 0 after ${ms} ms (held message included); ` +
+          `messages sent right after SIGTERM / after it stopped receiving were processed ${earlyDoneAt! - earlySentAt} / ${lateDoneAt! - lateSentAt} ms after sending\n`,
+      );
+    } finally {
+      redis.disconnect();
     }
   });
 });

@@ -1,9 +1,12 @@
 import { ArgumentsHost, Catch, Controller, RpcExceptionFilter, UseFilters } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
+import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import { Observable, throwError } from 'rxjs';
 import { OrderProcessingService } from '@orderflow/orders/order-processing.service';
 import { IdempotencyConflictError, OrderNotCancellableError, OrderNotFoundError } from '@orderflow/orders/order-errors';
-import { PermanentMessageError, SqsMessageEnvelope } from '@orderflow/messaging/sqs.transport';
+import { OrderMessage } from '@orderflow/contracts/order-message';
+import { CommandContext } from '@orderflow/orders/order-events';
+import { PermanentMessageError } from '@orderflow/messaging/sqs.transport';
+import { SqsContext } from '@orderflow/messaging/sqs-context';
 
 /** Hands handler errors to the transport unchanged, so that it can tell retry from dead-letter. */
 @Catch()
@@ -23,10 +26,10 @@ export class OrderMessagesController {
   constructor(private readonly processing: OrderProcessingService) {}
 
   @MessagePattern('order.place')
-  async place(@Payload() { message, context }: SqsMessageEnvelope) {
+  async place(@Payload() message: OrderMessage, @Ctx() sqs: SqsContext) {
     if (message.type !== 'order.place') throw new PermanentMessageError('UNKNOWN_TYPE', message.type);
     try {
-      const { order } = await this.processing.placeOrder(message.order, context);
+      const { order } = await this.processing.placeOrder(message.order, commandContext(sqs));
       return { orderId: order.id, status: order.status };
     } catch (error) {
       if (error instanceof IdempotencyConflictError) throw new PermanentMessageError('IDEMPOTENCY_CONFLICT', error.message);
@@ -35,10 +38,10 @@ export class OrderMessagesController {
   }
 
   @MessagePattern('order.cancel')
-  async cancel(@Payload() { message, context }: SqsMessageEnvelope) {
+  async cancel(@Payload() message: OrderMessage, @Ctx() sqs: SqsContext) {
     if (message.type !== 'order.cancel') throw new PermanentMessageError('UNKNOWN_TYPE', message.type);
     try {
-      const { order } = await this.processing.cancelOrder(message.orderId, context, message.customerId);
+      const { order } = await this.processing.cancelOrder(message.orderId, commandContext(sqs), message.customerId);
       return { orderId: order.id, status: order.status };
     } catch (error) {
       if (error instanceof OrderNotFoundError) throw new PermanentMessageError('ORDER_NOT_FOUND', error.message);
@@ -47,4 +50,9 @@ export class OrderMessagesController {
       throw error;
     }
   }
+}
+
+/** The trace of a queued command: the producer's correlation id and W3C trace context. */
+function commandContext(sqs: SqsContext): CommandContext {
+  return { source: 'sqs', correlationId: sqs.attribute('correlationId'), traceparent: sqs.attribute('traceparent') };
 }

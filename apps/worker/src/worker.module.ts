@@ -15,6 +15,7 @@ import { MessagingModule, SQS_CLIENT } from '@orderflow/messaging/messaging.modu
 import { SqsTransport } from '@orderflow/messaging/sqs.transport';
 import { OutboxRelay } from '@orderflow/messaging/outbox-relay';
 import { OrderMessagesController } from './order-messages.controller';
+import { decodeOrderMessage } from './order-message-decoder';
 import { isTransientError } from '@orderflow/orders/order-errors';
 
 /** The SQS worker: the orders queue transport, the outbox relay, health and metrics on PORT. */
@@ -38,6 +39,7 @@ export class WorkerModule implements OnApplicationBootstrap, BeforeApplicationSh
           useFactory: (client: SQSClient, c: AppConfig) =>
             new SqsTransport({
               client,
+              decode: decodeOrderMessage,
               queueUrl: c.aws.ordersQueueUrl,
               dlqUrl: c.aws.ordersDlqUrl,
               pollers: c.worker.pollers,

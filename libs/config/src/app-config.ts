@@ -150,7 +150,7 @@ export function loadConfig(required: readonly ConfigKey[], env: Env = process.en
     reporting: { maxReplicaLagSeconds: int('MAX_REPLICA_LAG_SECONDS', 30, 1, 86400) },
     worker: {
       pollers: int('SQS_POLLERS', 4, 1, 32),
-      waitTimeSeconds: int('SQS_WAIT_TIME_SECONDS', 20, 0, 20),
+      waitTimeSeconds: int('SQS_WAIT_TIME_SECONDS', 10, 0, 20),
       maxInFlight: int('SQS_MAX_IN_FLIGHT', 100, 10, 10000),
       shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 20000, 0, 25000),
     },

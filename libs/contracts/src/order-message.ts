@@ -45,7 +45,7 @@ function describe(errors: FieldError[]): string {
   return errors.map((e) => `${e.field} ${e.message}`).join('; ');
 }
 
-/** The customer a message belongs to, for ordering; null when the body is unusable. */
+/** The customer a valid message belongs to: the key that orders its processing. */
 export function customerOf(message: OrderMessage): string {
   return message.type === 'order.place' ? message.order.customerId : message.customerId;
 }

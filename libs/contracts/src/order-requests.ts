@@ -1,6 +1,6 @@
 import { PlaceOrderCommand } from '@orderflow/domain/order';
 import { compileValidator } from './schema-validator';
-import { idSchema, placeOrderSchema } from './place-order.schema';
+import { placeOrderSchema } from './place-order.schema';
 
 /** Validators for the request bodies of the REST API (admin routes included). */
 export const validatePlaceOrder = compileValidator<PlaceOrderCommand>(placeOrderSchema);
@@ -27,5 +27,3 @@ export const inventorySchema = {
   properties: { available: { type: 'integer', minimum: 0, maximum: 2147483647 } },
 } as const;
 export const validateInventory = compileValidator<{ available: number }>(inventorySchema);
-
-export const validateId = compileValidator<string>(idSchema);

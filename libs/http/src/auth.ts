@@ -12,8 +12,6 @@ const PUBLIC_KEY = 'orderflow:public';
 export const RequireScope = (scope: Scope) => SetMetadata(SCOPE_KEY, scope);
 export const Public = () => SetMetadata(PUBLIC_KEY, true);
 
-export const API_KEY_VERIFIER = Symbol('API_KEY_VERIFIER');
-
 declare module 'fastify' {
   interface FastifyRequest {
     principal?: Principal;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DynamicModule, INestApplication, RequestMethod, Type } from '@nestjs/common';
+import { DynamicModule, RequestMethod, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger, Params as PinoParams } from 'nestjs-pino';
@@ -77,9 +77,4 @@ export async function createHttpApp(module: Type<unknown> | DynamicModule): Prom
     );
   });
   return app;
-}
-
-export async function listen(app: INestApplication, port: number): Promise<string> {
-  await app.listen(port, '0.0.0.0');
-  return app.getUrl();
 }

@@ -1,5 +1,10 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { CustomerSerialDispatcher } from './customer-serial-dispatcher';
+
+function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { opened, open };
+}
 
 describe('customer serial dispatcher', () => {
   it('runs one customer’s messages one after another in batch order, different customers in parallel', async () => {
@@ -9,6 +14,9 @@ describe('customer serial dispatcher', () => {
     let maxRunning = 0;
     const perCustomerRunning = new Map<string, number>();
     const items = ['a1', 'b1', 'a2', 'c1', 'a3', 'b2'].map((id) => ({ id, key: id[0] }));
+    // The first message of each of the three customers waits until all three run at once: a
+    // dispatcher that ran customers one after another would never get there.
+    const allThreeRunning = gate();
     await dispatcher.dispatch(
       items,
       async (item) => {
@@ -18,7 +26,8 @@ describe('customer serial dispatcher', () => {
         running++;
         maxRunning = Math.max(maxRunning, running);
         log.push(`start ${item.id}`);
-        await sleep(10);
+        if (running === 3) allThreeRunning.open();
+        await allThreeRunning.opened;
         running--;
         perCustomerRunning.set(item.key, mine - 1);
         return 'continue';
@@ -51,15 +60,22 @@ describe('customer serial dispatcher', () => {
   it('keeps a customer’s order across batches dispatched concurrently', async () => {
     const dispatcher = new CustomerSerialDispatcher();
     const order: string[] = [];
+    const firstMayFinish = gate();
     const run = async (item: { id: string }) => {
-      await sleep(item.id === 'a1' ? 30 : 1);
-      order.push(item.id);
+      order.push(`start ${item.id}`);
+      if (item.id === 'a1') await firstMayFinish.opened;
+      order.push(`end ${item.id}`);
       return 'continue' as const;
     };
-    await Promise.all([
+    const both = Promise.all([
       dispatcher.dispatch([{ id: 'a1', key: 'a' }], run, async () => undefined),
       dispatcher.dispatch([{ id: 'a2', key: 'a' }], run, async () => undefined),
     ]);
-    expect(order).toEqual(['a1', 'a2']);
+    // Give a2 every chance to overtake while a1 is held.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(order).toEqual(['start a1']);
+    firstMayFinish.open();
+    await both;
+    expect(order).toEqual(['start a1', 'end a1', 'start a2', 'end a2']);
   });
 });

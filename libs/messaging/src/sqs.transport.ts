@@ -1,16 +1,8 @@
-import {
-  ChangeMessageVisibilityBatchCommand,
-  ChangeMessageVisibilityCommand,
-  GetQueueAttributesCommand,
-  Message,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, Message, SQSClient } from '@aws-sdk/client-sqs';
 import { Logger } from '@nestjs/common';
 import { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { customerOf, OrderMessage, ParsedMessage, parseOrderMessage } from '@orderflow/contracts/order-message';
 import {
   messageProcessingDuration,
   messagesDeadLettered,
@@ -23,21 +15,27 @@ import {
 import { CustomerSerialDispatcher, ItemVerdict } from './customer-serial-dispatcher';
 import { DeadLetterReason, sendToDeadLetterQueue } from './dead-letter';
 import { DeleteBatcher } from './delete-batcher';
+import { FailurePolicy, FailurePolicyOptions } from './failure-policy';
+import { DecodedMessage, MessageDecoder } from './message-decoder';
+import { ReceiveLoop } from './receive-loop';
+import { Semaphore } from './semaphore';
+import { receiveCount, SqsContext } from './sqs-context';
+import { releaseMessage, VisibilityHeartbeat } from './visibility';
 
-export interface SqsTransportOptions {
+export interface SqsTransportOptions<T> extends FailurePolicyOptions {
   client: SQSClient;
   queueUrl: string;
   dlqUrl: string;
+  /** Reads a body into a handler pattern and payload; a failure sends the message to the DLQ. */
+  decode: MessageDecoder<T>;
   /** Concurrent ReceiveMessage loops, so that several batches are in flight. */
   pollers?: number;
-  /** Long polling wait, 0..20 s. */
+  /** Long polling wait, 0..20 s; also bounds how long a shutdown waits for running polls. */
   waitTimeSeconds?: number;
   /** Receiving pauses while this many messages are unfinished. */
   maxInFlight?: number;
   /** Read from the queue when not given. */
   visibilityTimeoutSeconds?: number;
-  backoffBaseSeconds?: number;
-  backoffMaxSeconds?: number;
   /** How long SIGTERM waits for running messages before releasing them. */
   shutdownGraceMs?: number;
   /**
@@ -45,16 +43,6 @@ export interface SqsTransportOptions {
    * time out waiting for a connection and burn their receive count.
    */
   maxConcurrency?: number;
-  /** Failures worth retrying in-process a few times before the message is released (a blip). */
-  isTransient?: (error: unknown) => boolean;
-}
-
-const IN_PROCESS_RETRY_DELAYS_MS = [250, 1000];
-
-/** What a handler receives: the validated message and where it came from. */
-export interface SqsMessageEnvelope {
-  message: OrderMessage;
-  context: { source: 'sqs'; correlationId?: string; traceparent?: string; messageId: string; receiveCount: number };
 }
 
 /** Thrown by a handler when the message can never succeed: it goes to the DLQ at once. */
@@ -68,43 +56,63 @@ export class PermanentMessageError extends Error {
   }
 }
 
-interface Tracked {
+interface Item<T> {
   message: Message;
-  /** The body checked against the contract once, on receipt. */
-  parsed: ParsedMessage;
+  /** The body decoded once, on receipt. */
+  decoded: DecodedMessage<T>;
+  /** Messages with the same key run one after another, in receive (FIFO sequence) order. */
   key: string;
   receivedAt: number;
-  extendedAt: number;
-  sentAt: number;
 }
 
 /**
- * @nestjs/microservices transport over SQS: long polling, batches of up to 10, several batches
- * in flight, one customer's messages strictly in order (different customers in parallel),
- * visibility heartbeats, immediate dead-lettering of poison messages, backoff for transient
- * failures, and a graceful drain on shutdown. Handlers are `@MessagePattern(type)` methods.
+ * @nestjs/microservices transport over SQS for any message: long polling in batches of up to
+ * 10 (receive-loop.ts), one key's messages strictly in order and different keys in parallel
+ * (customer-serial-dispatcher.ts), visibility heartbeats (visibility.ts), retry and dead-letter
+ * decisions (failure-policy.ts) and a drain on shutdown that strands nothing. Handlers are
+ * `@MessagePattern(pattern)` methods taking `@Payload()` and `@Ctx() SqsContext`.
  */
-export class SqsTransport extends Server implements CustomTransportStrategy {
+export class SqsTransport<T = unknown> extends Server implements CustomTransportStrategy {
   private readonly log = new Logger('SqsTransport');
   private readonly dispatcher = new CustomerSerialDispatcher();
   private readonly deleter: DeleteBatcher;
-  private readonly tracked = new Map<string, Tracked>();
   private readonly batches = new Set<Promise<void>>();
-  private readonly pollAbort = new AbortController();
-  private pollers: Promise<void>[] = [];
-  private heartbeat?: NodeJS.Timeout;
-  private visibilityTimeout = 30;
+  private readonly slots: Semaphore;
+  private readonly failures: FailurePolicy;
+  private readonly heartbeat: VisibilityHeartbeat;
+  private readonly receiver: ReceiveLoop;
   private stopping = false;
   private drained?: Promise<void>;
-  private capacityWaiters: Array<() => void> = [];
-  private readonly slots: Semaphore;
-  /** Consecutive messages that failed transiently: receiving pauses while a dependency is down. */
-  private transientStreak = 0;
 
-  constructor(private readonly options: SqsTransportOptions) {
+  constructor(private readonly options: SqsTransportOptions<T>) {
     super();
     this.deleter = new DeleteBatcher(options.client, options.queueUrl);
     this.slots = new Semaphore(options.maxConcurrency ?? 10);
+    this.failures = new FailurePolicy(options);
+    this.heartbeat = new VisibilityHeartbeat(
+      options.client,
+      options.queueUrl,
+      ({ count, oldestSentAt }) => {
+        messagesInFlight.set(count);
+        oldestMessageAge.set(oldestSentAt === undefined ? 0 : (Date.now() - oldestSentAt) / 1000);
+      },
+      (error) => this.log.warn(`visibility change failed: ${error.message}`),
+    );
+    const maxInFlight = options.maxInFlight ?? 100;
+    this.receiver = new ReceiveLoop({
+      client: options.client,
+      queueUrl: options.queueUrl,
+      pollers: options.pollers ?? 2,
+      waitTimeSeconds: options.waitTimeSeconds ?? 20,
+      hasRoom: () => this.heartbeat.size + 10 <= maxInFlight,
+      pauseMs: () => this.failures.receivePauseMs(),
+      onMessages: (messages) => this.startBatch(messages),
+      onReceivedWhileStopping: (count) => {
+        messagesReceived.inc(count);
+        this.log.log(`releasing ${count} message(s) received while stopping`);
+      },
+      onError: (message) => this.log.warn(message),
+    });
   }
 
   listen(callback: (error?: unknown) => void): void {
@@ -115,8 +123,8 @@ export class SqsTransport extends Server implements CustomTransportStrategy {
     throw new Error('SqsTransport has no events');
   }
 
-  unwrap<T>(): T {
-    return this.options.client as T;
+  unwrap<C>(): C {
+    return this.options.client as C;
   }
 
   close(): Promise<void> {
@@ -130,78 +138,38 @@ export class SqsTransport extends Server implements CustomTransportStrategy {
   }
 
   private async start(): Promise<void> {
-    this.visibilityTimeout = this.options.visibilityTimeoutSeconds ?? (await this.queueVisibilityTimeout());
-    const heartbeatEvery = Math.max(1, Math.floor(this.visibilityTimeout / 3)) * 1000;
-    this.heartbeat = setInterval(() => void this.extendVisibility(), heartbeatEvery);
-    this.pollers = Array.from({ length: this.options.pollers ?? 2 }, () => this.pollLoop());
-    this.log.log(`consuming ${this.options.queueUrl} (visibility ${this.visibilityTimeout}s)`);
+    const visibilityTimeout = this.options.visibilityTimeoutSeconds ?? (await this.queueVisibilityTimeout());
+    this.heartbeat.start(visibilityTimeout);
+    this.receiver.start();
+    this.log.log(`consuming ${this.options.queueUrl} (visibility ${visibilityTimeout}s)`);
   }
 
   private async drainOnce(): Promise<void> {
     this.stopping = true;
-    this.pollAbort.abort();
-    this.wakeCapacityWaiters();
-    await Promise.allSettled(this.pollers);
     const grace = this.options.shutdownGraceMs ?? 20_000;
-    const finished = Promise.allSettled([...this.batches]);
-    await Promise.race([finished, sleep(grace)]);
-    if (this.tracked.size > 0) {
-      this.log.warn(`releasing ${this.tracked.size} unfinished message(s) after ${grace} ms`);
-      await this.changeVisibility([...this.tracked.values()], 0).catch(() => undefined);
-      this.tracked.clear();
-    }
-    clearInterval(this.heartbeat);
-    messagesInFlight.set(0);
-  }
-
-  private async pollLoop(): Promise<void> {
-    let failures = 0;
-    while (!this.stopping) {
-      await this.waitForCapacity();
-      await this.pauseWhileFailing();
-      if (this.stopping) return;
-      try {
-        const { Messages = [] } = await this.options.client.send(
-          new ReceiveMessageCommand({
-            QueueUrl: this.options.queueUrl,
-            MaxNumberOfMessages: 10,
-            WaitTimeSeconds: this.options.waitTimeSeconds ?? 20,
-            MessageSystemAttributeNames: ['All'],
-            MessageAttributeNames: ['All'],
-          }),
-          { abortSignal: this.pollAbort.signal },
-        );
-        failures = 0;
-        if (Messages.length > 0) this.startBatch(Messages);
-      } catch (error) {
-        if (this.stopping) return;
-        failures++;
-        this.log.warn(`receive failed (${(error as Error).message}); retrying`);
-        await sleep(Math.min(200 * 2 ** failures, 5000));
-      }
-    }
+    const graceTimer = new AbortController();
+    const graceOver = sleep(grace, undefined, { signal: graceTimer.signal }).catch(() => undefined);
+    // Running receives are awaited, not aborted: see ReceiveLoop.stop().
+    await this.receiver.stop();
+    this.log.log('stopped receiving; draining');
+    await Promise.race([Promise.allSettled([...this.batches]), graceOver]);
+    graceTimer.abort();
+    const released = await this.heartbeat.releaseAll();
+    if (released > 0) this.log.warn(`released ${released} unfinished message(s) after ${grace} ms`);
+    this.heartbeat.stop();
   }
 
   private startBatch(messages: Message[]): void {
     messagesReceived.inc(messages.length);
     const now = Date.now();
     const items = messages
-      // Within one customer, FIFO sequence numbers give the send order.
+      // Within one FIFO group, sequence numbers give the send order.
       .sort((a, b) => compareSequence(a.Attributes?.SequenceNumber, b.Attributes?.SequenceNumber))
-      .map((message) => {
-        const parsed = parseOrderMessage(message.Body);
-        const item: Tracked = {
-          message,
-          parsed,
-          key: orderingKey(message, parsed),
-          receivedAt: now,
-          extendedAt: now,
-          sentAt: Number(message.Attributes?.SentTimestamp ?? now),
-        };
-        this.tracked.set(message.ReceiptHandle!, item);
-        return item;
+      .map((message): Item<T> => {
+        const decoded = this.options.decode(message.Body);
+        this.heartbeat.hold(message, now);
+        return { message, decoded, key: orderingKey(message, decoded), receivedAt: now };
       });
-    this.updateGauges();
     const batch = this.dispatcher
       .dispatch(
         items,
@@ -215,68 +183,54 @@ export class SqsTransport extends Server implements CustomTransportStrategy {
       .catch((error) => this.log.error(`batch failed: ${(error as Error).message}`))
       .finally(() => {
         this.batches.delete(batch);
-        this.wakeCapacityWaiters();
+        this.receiver.roomFreed();
       });
     this.batches.add(batch);
   }
 
-  private async handle(item: Tracked): Promise<{ delete: boolean; next: ItemVerdict }> {
+  private async handle(item: Item<T>): Promise<{ delete: boolean; next: ItemVerdict }> {
     if (this.stopping) {
       await this.release(item, 0);
       return { delete: false, next: 'stop-group' };
     }
-    const { message } = item;
-    const { parsed } = item;
-    if (!parsed.ok) return this.deadLetter(item, { code: parsed.reason, detail: parsed.detail });
-    const handler = this.getHandlerByPattern(parsed.message.type);
-    if (!handler) return this.deadLetter(item, { code: 'UNKNOWN_TYPE', detail: `no handler for ${parsed.message.type}` });
+    const { message, decoded } = item;
+    if (!decoded.ok) return this.deadLetter(item, { code: decoded.reason, detail: decoded.detail });
+    const handler = this.getHandlerByPattern(decoded.pattern);
+    if (!handler) return this.deadLetter(item, { code: 'UNKNOWN_TYPE', detail: `no handler for ${decoded.pattern}` });
 
-    const envelope: SqsMessageEnvelope = {
-      message: parsed.message,
-      context: {
-        source: 'sqs',
-        correlationId: message.MessageAttributes?.correlationId?.StringValue,
-        traceparent: message.MessageAttributes?.traceparent?.StringValue,
-        messageId: message.MessageId!,
-        receiveCount: receiveCount(message),
-      },
-    };
+    const context = new SqsContext(message);
+    const trace = { correlationId: context.attribute('correlationId'), traceparent: context.attribute('traceparent') };
     try {
-      await this.runWithRetries(async () => {
-        await lastValueFrom(this.transformToObservable(await handler(envelope)), { defaultValue: undefined });
-      });
-      this.transientStreak = 0;
-      messagesProcessed.inc({ type: parsed.message.type });
-      this.log.debug({
-        msg: `processed ${parsed.message.type} ${message.MessageId}`,
-        correlationId: envelope.context.correlationId,
-        traceparent: envelope.context.traceparent,
-      });
+      await this.failures.runWithRetries(
+        async () => {
+          await lastValueFrom(this.transformToObservable(await handler(decoded.payload, context)), { defaultValue: undefined });
+        },
+        () => this.stopping,
+      );
+      this.failures.succeeded();
+      messagesProcessed.inc({ type: decoded.pattern });
+      this.log.debug({ msg: `processed ${decoded.pattern} ${message.MessageId}`, receiveCount: context.receiveCount, ...trace });
       messageProcessingDuration.observe((Date.now() - item.receivedAt) / 1000);
       return { delete: true, next: 'continue' };
     } catch (error) {
       if (error instanceof PermanentMessageError) return this.deadLetter(item, { code: error.code, detail: error.message });
       // Transient (or unknown): leave it on the queue, visible again after a growing backoff; the
       // queue's redrive policy moves it to the DLQ after maxReceiveCount receives.
-      const delay = this.backoffSeconds(envelope.context.receiveCount);
-      this.log.warn({
-        msg: `message ${message.MessageId} failed, retrying in ${delay}s: ${(error as Error).message}`,
-        correlationId: envelope.context.correlationId,
-        traceparent: envelope.context.traceparent,
-      });
+      const delay = this.failures.backoffSeconds(context.receiveCount);
+      this.log.warn({ msg: `message ${message.MessageId} failed, retrying in ${delay}s: ${(error as Error).message}`, ...trace });
       messagesRetried.inc();
-      this.transientStreak++;
+      this.failures.failedTransiently();
       await this.release(item, delay);
       return { delete: false, next: 'stop-group' };
     }
   }
 
-  private async deadLetter(item: Tracked, reason: DeadLetterReason): Promise<{ delete: boolean; next: ItemVerdict }> {
+  private async deadLetter(item: Item<T>, reason: DeadLetterReason): Promise<{ delete: boolean; next: ItemVerdict }> {
     try {
       await sendToDeadLetterQueue(this.options.client, this.options.dlqUrl, this.options.queueUrl, item.message, reason);
     } catch (error) {
       this.log.warn(`could not dead-letter ${item.message.MessageId}: ${(error as Error).message}`);
-      await this.release(item, this.backoffSeconds(receiveCount(item.message)));
+      await this.release(item, this.failures.backoffSeconds(receiveCount(item.message)));
       return { delete: false, next: 'stop-group' };
     }
     messagesDeadLettered.inc({ reason: reason.code });
@@ -284,99 +238,18 @@ export class SqsTransport extends Server implements CustomTransportStrategy {
     return { delete: true, next: 'continue' };
   }
 
-  /** Retries transient failures a couple of times in-process: a blip should not cost a receive. */
-  private async runWithRetries(work: () => Promise<void>): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await work();
-      } catch (error) {
-        const delay = IN_PROCESS_RETRY_DELAYS_MS[attempt];
-        if (delay === undefined || this.stopping || !this.options.isTransient?.(error)) throw error;
-        await sleep(delay);
-      }
-    }
-  }
-
-  /** While messages keep failing transiently (a dependency is down), receive less and less often. */
-  private async pauseWhileFailing(): Promise<void> {
-    if (this.transientStreak === 0) return;
-    const ms = Math.min(500 * 2 ** Math.min(this.transientStreak - 1, 5), 15_000);
-    await sleep(ms, undefined, { signal: this.pollAbort.signal }).catch(() => undefined);
-  }
-
-  private backoffSeconds(receives: number): number {
-    const base = this.options.backoffBaseSeconds ?? 2;
-    const max = this.options.backoffMaxSeconds ?? 300;
-    return Math.min(max, base * 2 ** Math.max(0, receives - 1));
-  }
-
-  private async delete(item: Tracked): Promise<void> {
+  private async delete(item: Item<T>): Promise<void> {
     // A failed delete only means a redelivery, which the idempotency key turns into a no-op.
     const failure = await this.deleter.delete(item.message.ReceiptHandle!);
     if (failure) this.log.warn(`delete of ${item.message.MessageId} failed: ${failure}`);
-    this.tracked.delete(item.message.ReceiptHandle!);
-    this.updateGauges();
+    this.heartbeat.forget(item.message);
   }
 
-  private async release(item: Tracked, visibleInSeconds: number): Promise<void> {
-    this.tracked.delete(item.message.ReceiptHandle!);
-    this.updateGauges();
-    await this.options.client
-      .send(
-        new ChangeMessageVisibilityCommand({
-          QueueUrl: this.options.queueUrl,
-          ReceiptHandle: item.message.ReceiptHandle!,
-          VisibilityTimeout: visibleInSeconds,
-        }),
-      )
-      .catch((error) => this.log.warn(`release failed: ${(error as Error).message}`));
-  }
-
-  /** Heartbeat: keeps unfinished messages invisible while their customer's work goes on. */
-  private async extendVisibility(): Promise<void> {
-    const now = Date.now();
-    const due = [...this.tracked.values()].filter((item) => now - item.extendedAt >= (this.visibilityTimeout * 1000) / 3);
-    this.updateGauges();
-    if (due.length === 0) return;
-    for (const item of due) item.extendedAt = now;
-    await this.changeVisibility(due, this.visibilityTimeout).catch((error) =>
-      this.log.warn(`visibility heartbeat failed: ${(error as Error).message}`),
+  private async release(item: Item<T>, visibleInSeconds: number): Promise<void> {
+    this.heartbeat.forget(item.message);
+    await releaseMessage(this.options.client, this.options.queueUrl, item.message, visibleInSeconds).catch((error) =>
+      this.log.warn(`release failed: ${(error as Error).message}`),
     );
-  }
-
-  private async changeVisibility(items: Tracked[], seconds: number): Promise<void> {
-    for (let i = 0; i < items.length; i += 10) {
-      await this.options.client.send(
-        new ChangeMessageVisibilityBatchCommand({
-          QueueUrl: this.options.queueUrl,
-          Entries: items.slice(i, i + 10).map((item, index) => ({
-            Id: String(index),
-            ReceiptHandle: item.message.ReceiptHandle!,
-            VisibilityTimeout: seconds,
-          })),
-        }),
-      );
-    }
-  }
-
-  private async waitForCapacity(): Promise<void> {
-    const max = this.options.maxInFlight ?? 100;
-    while (!this.stopping && this.tracked.size + 10 > max) {
-      await new Promise<void>((resolve) => this.capacityWaiters.push(resolve));
-    }
-  }
-
-  private wakeCapacityWaiters(): void {
-    const waiters = this.capacityWaiters;
-    this.capacityWaiters = [];
-    for (const wake of waiters) wake();
-  }
-
-  private updateGauges(): void {
-    messagesInFlight.set(this.tracked.size);
-    let oldest = Infinity;
-    for (const item of this.tracked.values()) oldest = Math.min(oldest, item.sentAt);
-    oldestMessageAge.set(oldest === Infinity ? 0 : (Date.now() - oldest) / 1000);
   }
 
   private async queueVisibilityTimeout(): Promise<number> {
@@ -387,39 +260,14 @@ export class SqsTransport extends Server implements CustomTransportStrategy {
   }
 }
 
-/** Messages are ordered per customer: the FIFO group, else the customer named in the body. */
-function orderingKey(message: Message, parsed: ParsedMessage): string {
+/** The FIFO group orders messages; on a standard queue, the key the decoder names. */
+function orderingKey<T>(message: Message, decoded: DecodedMessage<T>): string {
   const group = message.Attributes?.MessageGroupId;
   if (group) return group;
-  return parsed.ok ? customerOf(parsed.message) : `message:${message.MessageId}`;
-}
-
-function receiveCount(message: Message): number {
-  return Number(message.Attributes?.ApproximateReceiveCount ?? 1);
+  return (decoded.ok && decoded.orderingKey) || `message:${message.MessageId}`;
 }
 
 function compareSequence(a?: string, b?: string): number {
   if (!a || !b) return 0;
   return a.length !== b.length ? a.length - b.length : a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** At most `size` tasks at once; the others wait their turn in FIFO order. */
-class Semaphore {
-  private active = 0;
-  private readonly waiting: Array<() => void> = [];
-
-  constructor(private readonly size: number) {}
-
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.active < this.size) this.active++;
-    // A finishing task hands its slot straight to the next waiter.
-    else await new Promise<void>((resolve) => this.waiting.push(resolve));
-    try {
-      return await task();
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.active--;
-    }
-  }
 }

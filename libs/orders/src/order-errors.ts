@@ -22,7 +22,10 @@ export class OrderNotCancellableError extends Error {
   }
 }
 
-/** A newer holder of the customer's lock has written: this holder's lock expired mid-work. */
+/**
+ * This holder may no longer write for the customer: a newer holder's fencing token is already
+ * stored (its lock expired mid-work, e.g. a long pause), or the lease was lost (extension failed).
+ */
 export class StaleLockError extends Error {
   constructor(readonly customerId: string) {
     super(`lock of customer ${customerId} was taken over; commit refused`);
