@@ -367,7 +367,7 @@ async function sqsPhase(
   return phase;
 }
 
-export function targets(phases: PhaseResult[], rawBest: number): TargetCheck[] {
+function targets(phases: PhaseResult[], rawBest: number): TargetCheck[] {
   const rest = phases.filter((p) => p.kind === 'rest');
   const bestRest = rest.reduce<PhaseResult | undefined>((best, p) => (!best || p.ordersPerSecond > best.ordersPerSecond ? p : best), undefined);
   const rest16 = rest.find((p) => p.concurrency === 16);
