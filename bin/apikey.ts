@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { loadConfig } from '@orderflow/config/app-config';
+import { loadProgramConfig } from '@orderflow/secrets/app-secrets';
 import { createApiKey } from '@orderflow/auth/api-key-admin';
 import { SCOPES } from '@orderflow/auth/api-key';
 import { createDataSource } from '@orderflow/persistence/data-source';
@@ -19,7 +19,7 @@ void runCli(async () => {
   });
   const [command, argument] = positionals;
   if (!['create', 'list', 'revoke'].includes(command)) throw new Error(USAGE);
-  const config = loadConfig(['DATABASE_URL']);
+  const config = await loadProgramConfig(['DATABASE_URL']);
   const db = await createDataSource({ url: config.databaseUrl, poolSize: 1, applicationName: 'orderflow-apikey', connection: config.database }).initialize();
   try {
     if (command === 'create') {

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { loadConfig } from '@orderflow/config/app-config';
+import { loadProgramConfig } from '@orderflow/secrets/app-secrets';
 import { createSqsClient } from '@orderflow/messaging/sqs-client';
 import { listDeadLetters, redriveDeadLetters } from '@orderflow/messaging/dead-letter-admin';
 import { runCli } from './run-cli';
@@ -15,7 +15,7 @@ void runCli(async () => {
   if (command !== 'list' && command !== 'redrive') throw new Error(USAGE);
   const limit = values.limit === undefined ? Infinity : Number(values.limit);
   if (!(limit > 0)) throw new Error(`--limit must be a positive number\n${USAGE}`);
-  const config = loadConfig(['ORDERS_QUEUE_URL', 'ORDERS_DLQ_URL']);
+  const config = await loadProgramConfig(['ORDERS_QUEUE_URL', 'ORDERS_DLQ_URL']);
   const client = createSqsClient(config);
   try {
     if (command === 'list') {

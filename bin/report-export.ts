@@ -1,6 +1,6 @@
 import { constants as osConstants } from 'node:os';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '@orderflow/config/app-config';
+import { loadProgramConfig } from '@orderflow/secrets/app-secrets';
 import { EXPORT_FORMATS, ExportFormat } from '@orderflow/reporting/export-encoders';
 import { exportProgress } from '@orderflow/reporting/export-progress';
 import { exportOrders } from '@orderflow/reporting/order-export';
@@ -30,7 +30,7 @@ void runCli(async () => {
     process.exitCode = EX_USAGE;
     return;
   }
-  const config = loadConfig(['DATABASE_REPLICA_URL']);
+  const config = await loadProgramConfig(['DATABASE_REPLICA_URL']);
   const out = args.out ?? (config.aws.reportsBucket ? `s3://${config.aws.reportsBucket}/orders/orders_${args.range.from}_${args.range.to}.${args.format}` : null);
   if (!out) {
     process.stderr.write(`--out is required when REPORTS_BUCKET is not set\n\n${USAGE}\n`);

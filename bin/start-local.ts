@@ -13,6 +13,7 @@ import { installCleanupHandlers } from '@orderflow/devstack/local-stack';
 import { createDataSource } from '@orderflow/persistence/data-source';
 import { runMigrations } from '@orderflow/persistence/migrate';
 import { asReportingRole } from '@orderflow/reporting/reporting-role';
+import { writeLocalBundles } from '@orderflow/secrets/local-bundles';
 
 /**
  * `npm start`: the whole system on one machine. Every service whose URL is not configured is
@@ -25,6 +26,27 @@ const APPS = [
   { name: 'worker', script: 'dist/apps/worker/src/main.js', offset: 1 },
   { name: 'reporting', script: 'dist/apps/reporting/src/main.js', offset: 2 },
 ] as const;
+
+/**
+ * The variables each app gets from its encrypted bundle instead of its environment. Any
+ * variable can go in a bundle: add it here (and keep it out of `env` below).
+ */
+const APP_SECRETS: Record<(typeof APPS)[number]['name'], string[]> = {
+  api: ['DATABASE_URL', 'REDIS_URL'],
+  worker: ['DATABASE_URL', 'REDIS_URL'],
+  reporting: ['DATABASE_REPLICA_URL'],
+};
+const SECRET_NAMES = new Set(Object.values(APP_SECRETS).flat());
+const SECRETS_BUCKET = 'orderflow-secrets';
+
+/** The children's environment: ours without any secret (nor a file naming one), plus theirs. */
+function childEnv(extra: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries({ ...process.env, ...extra })) {
+    if (value !== undefined && !SECRET_NAMES.has(name) && !SECRET_NAMES.has(name.replace(/_FILE$/, ''))) env[name] = value;
+  }
+  return env;
+}
 
 async function main() {
   const root = resolve(process.env.ORDERFLOW_HOME ?? '.orderflow');
@@ -60,6 +82,7 @@ async function main() {
     stops.push(() => redis.stop());
     env.REDIS_URL = redis.url;
   }
+  let localS3: string | undefined;
   if (process.env.SQS_ENDPOINT || process.env.ORDERS_QUEUE_URL) {
     for (const name of ['SQS_ENDPOINT', 'S3_ENDPOINT', 'ORDERS_QUEUE_URL', 'ORDERS_DLQ_URL', 'ORDER_EVENTS_QUEUE_URL', 'REPORTS_BUCKET']) {
       if (process.env[name]) env[name] = process.env[name]!;
@@ -70,6 +93,11 @@ async function main() {
     stops.push(() => sqs.stop());
     const queues = await ensureQueues({ endpoint: sqs.endpoint, region });
     await ensureBucket({ endpoint: sqs.endpoint, region, bucket: 'orderflow-reports' });
+    await ensureBucket({ endpoint: sqs.endpoint, region, bucket: SECRETS_BUCKET });
+    localS3 = sqs.endpoint;
+    // The emulator takes any credentials; the SDK, writing the bundles below, insists on some.
+    process.env.AWS_ACCESS_KEY_ID ??= 'test';
+    process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
     Object.assign(env, {
       SQS_ENDPOINT: sqs.endpoint,
       S3_ENDPOINT: sqs.endpoint,
@@ -89,13 +117,22 @@ async function main() {
   const { key } = await createApiKey(db, 'local development', [...SCOPES]);
   await db.destroy();
 
+  // The apps' secrets go into encrypted bundles (in the local S3 when it runs here, else beside
+  // the key under the state folder); the apps get only where the bundles and the key are.
+  const bundleEnvs = await writeLocalBundles({
+    stateDir: root,
+    environment: 'local',
+    s3: localS3 ? { endpoint: localS3, region, bucket: SECRETS_BUCKET } : undefined,
+    apps: Object.fromEntries(Object.entries(APP_SECRETS).map(([app, names]) => [app, new Map(names.map((name) => [name, env[name]]))])),
+  });
+
   const basePort = Number(process.env.PORT ?? 3000);
   const urls: Record<string, string> = {};
   for (const app of APPS) {
     const port = basePort + app.offset;
     const out = openSync(join(logDir, `${app.name}.log`), 'a');
     const child = spawn(process.execPath, [app.script], {
-      env: { ...process.env, ...env, PORT: String(port) },
+      env: childEnv({ ...env, ...bundleEnvs[app.name], PORT: String(port) }),
       stdio: ['ignore', out, out],
     });
     children.push(child);
@@ -114,6 +151,7 @@ Orderflow is running.
   PostgreSQL  ${redactUrl(env.DATABASE_URL)} (replica ${redactUrl(env.DATABASE_REPLICA_URL)})
   Redis       ${redactUrl(env.REDIS_URL)}
   SQS/S3      ${env.SQS_ENDPOINT ?? 'AWS'}  orders queue ${env.ORDERS_QUEUE_URL}
+  secrets     ${Object.values(bundleEnvs).map((e) => e.SECRETS_BUNDLES).join(', ')} (key ${join(root, 'secrets', 'local.key')})
   logs        ${logDir}/*.log
 Press Ctrl-C to stop everything.
 

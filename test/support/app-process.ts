@@ -65,3 +65,20 @@ export async function startAppProcess(
     },
   };
 }
+
+/**
+ * Runs a built app that is expected to stop at start (bad configuration): resolves with its exit
+ * code and everything it printed.
+ */
+export async function runAppToExit(app: 'api' | 'worker' | 'reporting', env: Record<string, string>, timeoutMs = 60_000): Promise<{ code: number | null; output: string }> {
+  const script = join(ROOT, 'dist/apps', app, 'src/main.js');
+  if (!existsSync(script)) throw new Error(`${script} is missing: run \`npm run build\` first`);
+  const child = spawn(process.execPath, [script], { cwd: ROOT, env: { ...process.env, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const code = await new Promise<number | null>((done) => child.once('close', (exitCode) => done(exitCode)));
+  clearTimeout(timer);
+  return { code, output };
+}

@@ -31,7 +31,8 @@ export async function startTestStack(options: { synchronousStandby?: boolean } =
   const stack = await startLocalStack({ rootDir, ...options });
   try {
     await runMigrations(stack.env.DATABASE_URL);
-    const db = await createDataSource({ url: stack.env.DATABASE_URL, poolSize: 4, applicationName: 'orderflow-test' }).initialize();
+    // Checks scan whole tables (the export's checksum over 200,000 orders): no 15 s query limit.
+    const db = await createDataSource({ url: stack.env.DATABASE_URL, poolSize: 4, applicationName: 'orderflow-test', queryTimeoutMs: 300_000 }).initialize();
     const config = (overrides: Record<string, string> = {}) =>
       loadConfig([], { ...stack.env, PORT: '0', LOG_LEVEL: 'warn', ...overrides });
     return {

@@ -36,7 +36,13 @@ export class ReportingModule implements OnApplicationShutdown {
           provide: REPLICA_DB,
           inject: [APP_CONFIG],
           useFactory: (c: AppConfig) =>
-            createDataSource({ url: c.databaseReplicaUrl, poolSize: c.databasePoolSize, applicationName: 'orderflow-reporting', connection: c.database }).initialize(),
+            createDataSource({
+              url: c.databaseReplicaUrl,
+              poolSize: c.databasePoolSize,
+              applicationName: 'orderflow-reporting',
+              password: () => c.credentials.password('DATABASE_REPLICA_URL'),
+              connection: c.database,
+            }).initialize(),
         },
         { provide: ApiKeyVerifier, inject: [REPLICA_DB], useFactory: (db: DataSource) => new ApiKeyVerifier(db) },
         { provide: ReportsService, inject: [REPLICA_DB], useFactory: (db: DataSource) => new ReportsService(db) },

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { ConnectionCredentials } from './connection-credentials';
 
 /**
  * The one validated configuration object. Read once at start from the environment; any
@@ -29,6 +30,8 @@ export interface AppConfig {
   };
   reporting: { maxReplicaLagSeconds: number };
   worker: { pollers: number; waitTimeSeconds: number; maxInFlight: number; shutdownGraceMs: number };
+  /** The connection URLs' passwords as they are now (a secrets refresh may rotate them). */
+  credentials: ConnectionCredentials;
 }
 
 export type DatabaseTls = 'disable' | 'require' | 'verify-full';
@@ -154,6 +157,7 @@ export function loadConfig(required: readonly ConfigKey[], env: Env = process.en
       maxInFlight: int('SQS_MAX_IN_FLIGHT', 100, 10, 10000),
       shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 20000, 0, 25000),
     },
+    credentials: new ConnectionCredentials({}),
   };
   config.database.region = config.aws.region;
   readDatabaseTls(config, get, problems);
@@ -163,6 +167,11 @@ export function loadConfig(required: readonly ConfigKey[], env: Env = process.en
       if (value && hasPassword(value)) problems.push(`${name}: must carry no password when DATABASE_IAM_AUTH=true (the IAM token is the password)`);
     }
   }
+  config.credentials = new ConnectionCredentials({
+    DATABASE_URL: config.databaseUrl,
+    DATABASE_REPLICA_URL: config.databaseReplicaUrl,
+    REDIS_URL: config.redisUrl,
+  });
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
     problems.push(`LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent`);
   }

@@ -8,7 +8,7 @@ import type { DestinationStream } from 'pino';
 import type { Options as PinoHttpOptions } from 'pino-http';
 import { AppConfig } from '@orderflow/config/app-config';
 import { httpRequestDuration } from '@orderflow/observability/metrics';
-import { REDACTED_PATHS } from '@orderflow/observability/logger';
+import { REDACTED_PATHS, SCRUB_HOOKS } from '@orderflow/observability/logger';
 import { ProblemDetailsFilter } from './problem-details.filter';
 import { BODY_LIMIT_BYTES } from './limits';
 
@@ -40,6 +40,7 @@ export function loggerParams(config: AppConfig, app: string, destination?: Desti
     level: config.logLevel,
     base: { app, pid: process.pid },
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    hooks: SCRUB_HOOKS,
     genReqId: (req) => (req as IncomingMessage & { id?: string }).id ?? randomUUID(),
     autoLogging: { ignore: isProbeRequest },
     serializers: {

@@ -1,4 +1,5 @@
-import pino, { Logger } from 'pino';
+import pino, { Logger, LoggerOptions } from 'pino';
+import { scrubSecrets } from './secret-scrubber';
 
 /** Paths never written to logs: credentials and API keys in headers, URLs and bodies. */
 export const REDACTED_PATHS = [
@@ -10,9 +11,18 @@ export const REDACTED_PATHS = [
   'password',
   '*.password',
   'databaseUrl',
+  'databaseReplicaUrl',
   'redisUrl',
+  '*.databaseUrl',
+  '*.databaseReplicaUrl',
+  '*.redisUrl',
+  'env',
+  '*.env',
 ];
 
+/** Serialised lines lose every value loaded from a secret bundle (see secret-scrubber). */
+export const SCRUB_HOOKS: LoggerOptions['hooks'] = { streamWrite: scrubSecrets };
+
 export function createLogger(level: string, base: Record<string, unknown> = {}): Logger {
-  return pino({ level, base: { ...base, pid: process.pid }, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } });
+  return pino({ level, base: { ...base, pid: process.pid }, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, hooks: SCRUB_HOOKS });
 }

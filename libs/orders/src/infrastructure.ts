@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '@orderflow/config/app-config';
+import { ConnectionCredentials } from '@orderflow/config/connection-credentials';
 import { createDataSource } from '@orderflow/persistence/data-source';
 
 export type PrimaryDataSource = DataSource & {
@@ -17,7 +18,13 @@ export type PrimaryDataSource = DataSource & {
  */
 export function connectPrimary(config: AppConfig, applicationName: string): PrimaryDataSource {
   const logger = new Logger('Database');
-  const dataSource = createDataSource({ url: config.databaseUrl, poolSize: config.databasePoolSize, applicationName, connection: config.database });
+  const dataSource = createDataSource({
+    url: config.databaseUrl,
+    poolSize: config.databasePoolSize,
+    applicationName,
+    password: () => config.credentials.password('DATABASE_URL'),
+    connection: config.database,
+  });
   let stopped = false;
   const connect = async (attempt: number): Promise<void> => {
     if (stopped) return;
@@ -39,9 +46,11 @@ export function connectPrimary(config: AppConfig, applicationName: string): Prim
 
 /**
  * A Redis client that fails fast while disconnected (no offline queue), so that a request
- * never hangs on a dead Redis: it is retried later or handed to the queue instead.
+ * never hangs on a dead Redis: it is retried later or handed to the queue instead. With
+ * `credentials`, a rotated password is used from the next (re)connection on: ioredis reads
+ * `options.password` each time it connects (it takes no password function, ioredis#1810).
  */
-export function createRedis(url: string): Redis {
+export function createRedis(url: string, credentials?: ConnectionCredentials): Redis {
   const redis = new Redis(url, {
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
@@ -49,6 +58,9 @@ export function createRedis(url: string): Redis {
     retryStrategy: (times) => Math.min(times * 200, 2000),
   });
   redis.on('error', () => undefined); // reported by readiness checks and failed commands
+  credentials?.onChange('REDIS_URL', (password) => {
+    redis.options.password = password;
+  });
   return redis;
 }
 

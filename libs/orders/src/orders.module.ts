@@ -33,7 +33,7 @@ export const CORE_HEALTH_CHECKS = Symbol('CORE_HEALTH_CHECKS');
       provide: REDIS,
       inject: [APP_CONFIG],
       useFactory: async (config: AppConfig) => {
-        const redis = createRedis(config.redisUrl);
+        const redis = createRedis(config.redisUrl, config.credentials);
         await waitForRedis(redis);
         return redis;
       },

@@ -1,4 +1,5 @@
 import { Client, ClientConfig } from 'pg';
+import { parse as parseConnectionString } from 'pg-connection-string';
 import { DataSource } from 'typeorm';
 import type { DatabaseConnectionConfig } from '@orderflow/config/app-config';
 import { iamAuthTokenProvider } from './iam-auth-token';
@@ -9,6 +10,13 @@ export interface DataSourceOptions {
   url: string;
   poolSize?: number;
   applicationName: string;
+  /**
+   * Asked for the password of every new connection (instead of the URL's), so that a rotated
+   * password reaches new connections without a restart. Unused with IAM authentication.
+   */
+  password?: () => string | undefined;
+  /** Default 15 s: a query stuck on a dead server must fail so that the caller can retry or enqueue. */
+  queryTimeoutMs?: number;
   /** TLS, IAM authentication and prepared statements (AppConfig.database); default: plain, as the URL says. */
   connection?: DatabaseConnectionConfig;
 }
@@ -57,7 +65,7 @@ export function isStaleServerError(error: unknown): boolean {
 export function createDataSource(options: DataSourceOptions): DataSource {
   const dataSource = new DataSource({
     type: 'postgres',
-    ...connectionTarget(options),
+    url: options.url,
     migrations: MIGRATIONS,
     migrationsTableName: 'schema_migrations',
     synchronize: false,
@@ -66,11 +74,10 @@ export function createDataSource(options: DataSourceOptions): DataSource {
       max: options.poolSize ?? 10,
       application_name: options.applicationName,
       connectionTimeoutMillis: 5000,
-      // A query stuck on a dead server must fail so that the caller can retry or enqueue.
-      query_timeout: 15000,
+      query_timeout: options.queryTimeoutMs ?? 15000,
       keepAlive: true,
       Client: ResilientClient,
-      ...pgConnectionOptions(options.url, options.connection),
+      ...pgConnectionOptions(options.url, options.connection, options.password),
     },
   });
   setPreparedStatements(dataSource, options.connection?.preparedStatements ?? true);
@@ -78,33 +85,34 @@ export function createDataSource(options: DataSourceOptions): DataSource {
 }
 
 /**
- * With IAM authentication the URL is taken apart: pg lets a connection string's (empty) password
- * win over the password function given beside it.
- */
-function connectionTarget(options: DataSourceOptions): { url: string } | { host: string; port: number; username: string; database: string } {
-  if (!options.connection?.iamAuth) return { url: options.url };
-  const url = new URL(options.url);
-  return { host: url.hostname, port: Number(url.port || 5432), username: decodeURIComponent(url.username), database: decodeURIComponent(url.pathname.slice(1)) };
-}
-
-/**
  * pg's options for a connection to `url` as configured: `ssl` for DATABASE_TLS, and with IAM
  * authentication the URL's parts with a fresh token as the password of every new connection. For
  * the data sources and for the plain pg clients (the export's cursor).
  */
-export function pgConnectionOptions(url: string, connection?: DatabaseConnectionConfig): ClientConfig {
-  if (!connection) return { connectionString: url };
+export function pgConnectionOptions(url: string, connection?: DatabaseConnectionConfig, password?: () => string | undefined): ClientConfig {
   const options: ClientConfig = {};
-  if (connection.iamAuth) {
-    const parsed = new URL(url);
-    const [host, port, user] = [parsed.hostname, Number(parsed.port || 5432), decodeURIComponent(parsed.username)];
-    Object.assign(options, { host, port, user, database: decodeURIComponent(parsed.pathname.slice(1)) });
-    options.password = iamAuthTokenProvider({ hostname: host, port, username: user, region: connection.region });
+  if (connection?.iamAuth || password) {
+    // pg lets a connection string override every other setting, its (empty) password included:
+    // with a password function the URL is passed as its parts instead, without the password.
+    const { password: _ignored, ...parts } = parseConnectionString(url);
+    Object.assign(options, parts, { connectionString: undefined });
+    if (connection?.iamAuth) {
+      const target = new URL(url);
+      options.password = iamAuthTokenProvider({
+        hostname: target.hostname,
+        port: Number(target.port || 5432),
+        username: decodeURIComponent(target.username),
+        region: connection.region,
+      });
+    } else {
+      const current = password!;
+      options.password = (async () => current()) as () => Promise<string>;
+    }
   } else {
     options.connectionString = url;
   }
   // require = libpq's sslmode=require (encrypted, not verified); verify-full checks the CA and the host name.
-  if (connection.tls === 'require') options.ssl = { rejectUnauthorized: false };
-  if (connection.tls === 'verify-full') options.ssl = { rejectUnauthorized: true, ...(connection.caCertificate ? { ca: connection.caCertificate } : {}) };
+  if (connection?.tls === 'require') options.ssl = { rejectUnauthorized: false };
+  if (connection?.tls === 'verify-full') options.ssl = { rejectUnauthorized: true, ...(connection.caCertificate ? { ca: connection.caCertificate } : {}) };
   return options;
 }
