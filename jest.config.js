@@ -4,7 +4,7 @@
  * the integration tests (`test/**`: full stacks of real PostgreSQL primary + replica, Redis and
  * the SQS emulator started per suite by test/support, for faults and end-to-end scenarios).
  */
-const libs = ['domain', 'contracts', 'config', 'persistence', 'locking', 'orders', 'http', 'observability', 'auth', 'devstack', 'messaging', 'reporting', 'bench', 'secrets'];
+const libs = ['domain', 'contracts', 'config', 'persistence', 'locking', 'orders', 'http', 'observability', 'auth', 'devstack', 'messaging', 'reporting', 'bench', 'secrets', 'release'];
 
 const shared = {
   testEnvironment: 'node',

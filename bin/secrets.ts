@@ -8,7 +8,7 @@ import { keyringsFor } from '@orderflow/secrets/keyrings';
 import { generateLocalKey } from '@orderflow/secrets/local-key';
 import { runCli } from './run-cli';
 
-const APPS = ['api', 'worker', 'reporting', 'all'];
+const APPS = ['api', 'worker', 'reporting', 'router', 'all'];
 
 const USAGE = `usage:
   npm run secrets -- keygen --out FILE [--force]

@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, openSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createApiKey } from '@orderflow/auth/api-key-admin';
@@ -22,9 +23,11 @@ import { writeLocalBundles } from '@orderflow/secrets/local-bundles';
  * instance started. Ctrl-C stops everything this started.
  */
 const APPS = [
-  { name: 'api', script: 'dist/apps/api/src/main.js', offset: 0 },
-  { name: 'worker', script: 'dist/apps/worker/src/main.js', offset: 1 },
-  { name: 'reporting', script: 'dist/apps/reporting/src/main.js', offset: 2 },
+  // The router takes the API's public port; the API instance itself listens behind it.
+  { name: 'router', script: 'dist/apps/router/src/main.js', offset: 0, health: '/router/health' },
+  { name: 'api', script: 'dist/apps/api/src/main.js', offset: 3, health: '/health/ready' },
+  { name: 'worker', script: 'dist/apps/worker/src/main.js', offset: 1, health: '/health/ready' },
+  { name: 'reporting', script: 'dist/apps/reporting/src/main.js', offset: 2, health: '/health/ready' },
 ] as const;
 
 /**
@@ -32,7 +35,8 @@ const APPS = [
  * variable can go in a bundle: add it here (and keep it out of `env` below).
  */
 const APP_SECRETS: Record<(typeof APPS)[number]['name'], string[]> = {
-  api: ['DATABASE_URL', 'REDIS_URL'],
+  router: ['DATABASE_URL', 'REDIS_URL', 'ROUTE_TOKEN_KEYS'],
+  api: ['DATABASE_URL', 'REDIS_URL', 'ROUTE_TOKEN_KEYS'],
   worker: ['DATABASE_URL', 'REDIS_URL'],
   reporting: ['DATABASE_REPLICA_URL'],
 };
@@ -55,6 +59,8 @@ async function main() {
   const stops: Array<() => Promise<void>> = [];
   const children: ChildProcess[] = [];
   const stopAll = async () => {
+    // The router first, so that it sends nothing more to instances on their way out.
+    if (children[0]) await stopChild(children[0]);
     await Promise.all(children.map(stopChild));
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
   };
@@ -117,6 +123,11 @@ async function main() {
   const { key } = await createApiKey(db, 'local development', [...SCOPES]);
   await db.destroy();
 
+  // Route tokens: a development signing key of this run. Like the other secrets it reaches the
+  // API and the router only inside their encrypted bundles, never their environment or a file.
+  env.ROUTE_TOKEN_KEYS = `local:${randomBytes(32).toString('base64url')}`;
+  env.ROUTER_RUNTIME_DIR = join(root, 'router');
+
   // The apps' secrets go into encrypted bundles (in the local S3 when it runs here, else beside
   // the key under the state folder); the apps get only where the bundles and the key are.
   const bundleEnvs = await writeLocalBundles({
@@ -125,6 +136,12 @@ async function main() {
     s3: localS3 ? { endpoint: localS3, region, bucket: SECRETS_BUCKET } : undefined,
     apps: Object.fromEntries(Object.entries(APP_SECRETS).map(([app, names]) => [app, new Map(names.map((name) => [name, env[name]]))])),
   });
+
+  // What `npm run release`, a second API version and the other CLIs need, for `. .orderflow/local.env`:
+  // the addresses of what was started here (the local PostgreSQL and Redis have no passwords), no secret.
+  const localEnv = join(root, 'local.env');
+  const started = Object.entries(env).filter(([name]) => process.env[name] === undefined && name !== 'ROUTE_TOKEN_KEYS');
+  writeFileSync(localEnv, started.map(([name, value]) => `${name}=${value}`).join('\n') + '\n', { mode: 0o600 });
 
   const basePort = Number(process.env.PORT ?? 3000);
   const urls: Record<string, string> = {};
@@ -141,18 +158,20 @@ async function main() {
     });
     urls[app.name] = `http://127.0.0.1:${port}`;
   }
-  await Promise.all(APPS.map((app) => waitReady(app.name, urls[app.name], join(logDir, `${app.name}.log`))));
+  await Promise.all(APPS.map((app) => waitReady(app.name, `${urls[app.name]}${app.health}`, join(logDir, `${app.name}.log`))));
 
   log(`
 Orderflow is running.
-  API         ${urls.api}        (docs ${urls.api}/docs, OpenAPI ${urls.api}/openapi.json)
+  API         ${urls.router}        (docs ${urls.router}/docs, OpenAPI ${urls.router}/openapi.json)
+              through the router (nginx, ${join(root, 'router')}) to the API instance at ${urls.api}
   worker      ${urls.worker}     (health and metrics)
   reporting   ${urls.reporting}
   PostgreSQL  ${redactUrl(env.DATABASE_URL)} (replica ${redactUrl(env.DATABASE_REPLICA_URL)})
   Redis       ${redactUrl(env.REDIS_URL)}
   SQS/S3      ${env.SQS_ENDPOINT ?? 'AWS'}  orders queue ${env.ORDERS_QUEUE_URL}
   secrets     ${Object.values(bundleEnvs).map((e) => e.SECRETS_BUNDLES).join(', ')} (key ${join(root, 'secrets', 'local.key')})
-  logs        ${logDir}/*.log
+  logs        ${logDir}/*.log, router access log ${join(root, 'router', 'logs', 'access.log')}
+  environment ${localEnv} (\`set -a; . ${localEnv}; set +a\` for npm run release, a second API version...)
 Press Ctrl-C to stop everything.
 
 Development API key (all scopes):
@@ -175,7 +194,7 @@ async function waitReady(name: string, url: string, logFile: string): Promise<vo
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     try {
-      const response = await fetch(`${url}/health/ready`);
+      const response = await fetch(url);
       if (response.ok) return;
     } catch {
       // not listening yet

@@ -44,7 +44,7 @@ describe('request logging', () => {
   beforeAll(async () => {
     stack = await startTestStack();
     capture = new LogCapture();
-    app = await createHttpApp(apiModuleLoggingTo(stack, capture));
+    app = await createHttpApp(apiModuleLoggingTo(stack, capture), stack.config());
     await app.listen(0, '127.0.0.1');
     url = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
     key = await stack.createKey(['orders:write', 'orders:read']);

@@ -108,6 +108,7 @@ describe('REST contract v1', () => {
         shippingAddress: body.shippingAddress,
         metadata: body.metadata,
         source: 'http',
+        processedByVersion: stack.config().version,
         createdAt: expect.any(String),
         updatedAt: expect.any(String),
       });

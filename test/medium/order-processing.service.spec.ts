@@ -14,7 +14,7 @@ describe('OrderProcessingService on PostgreSQL and Redis', () => {
 
   beforeAll(async () => {
     stack = await mediumStack();
-    service = new OrderProcessingService(stack.db, new CustomerLock(stack.redis, { ttlMs: 5000, waitTimeoutMs: 5000 }));
+    service = new OrderProcessingService(stack.db, new CustomerLock(stack.redis, { ttlMs: 5000, waitTimeoutMs: 5000 }), '3.1.4-medium');
     accounts = new AccountsService(stack.db);
   });
 
@@ -54,6 +54,7 @@ describe('OrderProcessingService on PostgreSQL and Redis', () => {
     const first = await service.placeOrder(command, http);
     const replay = await service.placeOrder(command, http);
     expect(replay).toEqual({ created: false, order: first.order });
+    expect(first.order.processedByVersion).toBe('3.1.4-medium');
     await expect(service.placeOrder({ ...command, items: [{ sku: 'MED-1', quantity: 2, unitPriceCents: 1000 }] }, http)).rejects.toBeInstanceOf(
       IdempotencyConflictError,
     );
@@ -63,13 +64,13 @@ describe('OrderProcessingService on PostgreSQL and Redis', () => {
   it('rejects past the credit limit or the stock, as outcomes, and changes neither balance nor stock', async () => {
     const customerId = customer();
     const sku = `MED-S-${randomUUID().slice(0, 6)}`;
-    await accounts.putCustomer(customerId, 'EUR', 2500);
-    await accounts.putStock(sku, 3);
+    await accounts.putCustomer(customerId, 'EUR', 2500, 'medium-test');
+    await accounts.putStock(sku, 3, 'medium-test');
     const line = (quantity: number) => [{ sku, quantity, unitPriceCents: 1000 }];
     const confirmed = await service.placeOrder(order(customerId, { items: line(2) }), http);
     const overLimit = await service.placeOrder(order(customerId, { items: line(1) }), http);
     expect([confirmed.order.status, overLimit.order.status, overLimit.order.rejectionReason]).toEqual(['CONFIRMED', 'REJECTED', 'CREDIT_LIMIT_EXCEEDED']);
-    await accounts.putCustomer(customerId, 'EUR', null);
+    await accounts.putCustomer(customerId, 'EUR', null, 'medium-test');
     const noStock = await service.placeOrder(order(customerId, { items: line(2) }), http);
     expect([noStock.order.status, noStock.order.rejectionReason]).toEqual(['REJECTED', 'INSUFFICIENT_STOCK']);
     expect((await accounts.getStock(sku))?.available).toBe(1);
@@ -79,7 +80,7 @@ describe('OrderProcessingService on PostgreSQL and Redis', () => {
   it('cancels a confirmed order once: stock and balance restored, a second cancel is a no-op, a rejected one refused', async () => {
     const customerId = customer();
     const sku = `MED-C-${randomUUID().slice(0, 6)}`;
-    await accounts.putStock(sku, 5);
+    await accounts.putStock(sku, 5, 'medium-test');
     const { order: placed } = await service.placeOrder(order(customerId, { items: [{ sku, quantity: 4, unitPriceCents: 100 }] }), http);
     const cancelled = await service.cancelOrder(placed.id, http);
     expect([cancelled.changed, cancelled.order.status]).toEqual([true, 'CANCELLED']);

@@ -22,7 +22,7 @@ export interface AppProcess {
  * can SIGKILL, SIGSTOP or SIGTERM it. Its output goes to `logFile`.
  */
 export async function startAppProcess(
-  app: 'api' | 'worker' | 'reporting',
+  app: 'api' | 'worker' | 'reporting' | 'router',
   env: Record<string, string>,
   port: number,
   logFile: string,
@@ -43,7 +43,7 @@ export async function startAppProcess(
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${app} exited with ${child.exitCode} at start; see ${logFile}`);
     try {
-      if ((await fetch(`${url}/health/live`)).ok) break;
+      if ((await fetch(`${url}${app === 'router' ? '/router/health' : '/health/live'}`)).ok) break;
     } catch {
       // not listening yet
     }

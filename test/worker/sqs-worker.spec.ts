@@ -116,7 +116,7 @@ describe('SQS worker', () => {
     await stack.postgres.stopPrimary('fast');
     try {
       await sendOrders(sqs, q.ORDERS_QUEUE_URL, [order(customerId, 'survives')]);
-      await eventually('a retry', async () => /orderflow_sqs_messages_retried_total [1-9]/.test(await (await fetch(`${worker.url}/metrics`)).text()));
+      await eventually('a retry', async () => /orderflow_sqs_messages_retried_total\{[^}]*\} [1-9]/.test(await (await fetch(`${worker.url}/metrics`)).text()));
     } finally {
       await stack.postgres.startPrimary();
     }
@@ -141,7 +141,7 @@ describe('SQS worker', () => {
     const rows = await ordersOf([customerId]);
     expect(rows.map((r: { client_order_id: string }) => r.client_order_id)).toEqual(sent.map((o) => o.clientOrderId));
     // The ten messages arrived in one receive: the proof that a batch held several of one customer.
-    expect(await (await fetch(`${worker.url}/metrics`)).text()).toMatch(/orderflow_sqs_messages_received_total 10\b/);
+    expect(await (await fetch(`${worker.url}/metrics`)).text()).toMatch(/orderflow_sqs_messages_received_total\{[^}]*\} 10\b/);
   });
 
   it('lists dead letters with their reasons and redrives them to the orders queue (npm run dlq)', async () => {
@@ -150,7 +150,7 @@ describe('SQS worker', () => {
     const orderId = randomUUID();
     const body = JSON.stringify({ type: 'order.cancel', version: 1, customerId, orderId });
     await sendRaw(sqs, q.ORDERS_QUEUE_URL, [{ body, group: customerId }]);
-    await eventually('dead-lettered', async () => /orderflow_sqs_messages_dead_lettered_total\{reason="ORDER_NOT_FOUND"\} 1/.test(await (await fetch(`${worker.url}/metrics`)).text()));
+    await eventually('dead-lettered', async () => /orderflow_sqs_messages_dead_lettered_total\{reason="ORDER_NOT_FOUND"[^}]*\} 1/.test(await (await fetch(`${worker.url}/metrics`)).text()));
     await worker.stop();
 
     const dlq = (command: string) =>
@@ -178,7 +178,7 @@ describe('SQS worker', () => {
       await sendOrders(sqs, q.ORDERS_QUEUE_URL, [order(customerId, 'slow-1')]);
       await eventually('the order processed', async () => (await ordersOf([customerId])).length === 1, 30_000);
       await held.release();
-      const received = async (w: AppProcess) => Number(/orderflow_sqs_messages_received_total (\d+)/.exec(await (await fetch(`${w.url}/metrics`)).text())![1]);
+      const received = async (w: AppProcess) => Number(/orderflow_sqs_messages_received_total\{[^}]*\} (\d+)/.exec(await (await fetch(`${w.url}/metrics`)).text())![1]);
       // Received once in all, by one worker: never visible again while it waited 9 s (3 x the timeout).
       expect((await received(first)) + (await received(second))).toBe(1);
     } finally {
@@ -196,7 +196,7 @@ describe('SQS worker', () => {
       const [row] = await ordersOf([customerId]);
       return row ? Date.now() : undefined;
     };
-    const received = async (w: AppProcess) => Number(/orderflow_sqs_messages_received_total (\d+)/.exec(await (await fetch(`${w.url}/metrics`)).text())![1]);
+    const received = async (w: AppProcess) => Number(/orderflow_sqs_messages_received_total\{[^}]*\} (\d+)/.exec(await (await fetch(`${w.url}/metrics`)).text())![1]);
     const polls = { SQS_WAIT_TIME_SECONDS: '3', SQS_POLLERS: '2', LOCK_WAIT_TIMEOUT_MS: '20000', LOG_LEVEL: 'debug' };
 
     // The stopping worker holds a message it cannot finish yet: its customer's lock is taken.

@@ -51,7 +51,7 @@ describe('worker failures under load', () => {
     const sending = sendOrders(sqs, q.ORDERS_QUEUE_URL, sent);
     await eventually('processing under way', async () => (await count()) >= ORDERS / 5, 60_000, 20);
     // The fault must hit a worker in the middle of its work, or the scenario proves nothing.
-    const inFlight = async () => Number(/orderflow_sqs_messages_in_flight (\d+)/.exec(await (await fetch(`${victim.url}/metrics`)).text())?.[1] ?? 0);
+    const inFlight = async () => Number(/orderflow_sqs_messages_in_flight\{[^}]*\} (\d+)/.exec(await (await fetch(`${victim.url}/metrics`)).text())?.[1] ?? 0);
     await eventually('the victim holds messages', async () => (await inFlight()) > 0, 30_000, 5);
     await fault(victim);
     await sending;

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Param, Put, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { validateCustomerAccount, validateInventory } from '@orderflow/contracts/order-requests';
-import { RequireScope } from '@orderflow/http/auth';
+import { RequireScope, actorOf } from '@orderflow/http/auth';
 import { problems } from '@orderflow/http/problem';
 import { AccountsService } from '@orderflow/orders/accounts.service';
 import { validId } from './request-params';
@@ -17,7 +17,12 @@ export class AdminController {
     validId('customerId', customerId);
     const validation = validateCustomerAccount(body);
     if (!validation.ok) throw problems.validation(validation.errors);
-    const { account, created } = await this.accounts.putCustomer(customerId, validation.value.currency, validation.value.creditLimitCents);
+    const { account, created } = await this.accounts.putCustomer(
+      customerId,
+      validation.value.currency,
+      validation.value.creditLimitCents,
+      actorOf(reply.request),
+    );
     void reply.status(created ? 201 : 200);
     return account;
   }
@@ -36,7 +41,7 @@ export class AdminController {
     validId('sku', sku);
     const validation = validateInventory(body);
     if (!validation.ok) throw problems.validation(validation.errors);
-    const { created, ...stock } = await this.accounts.putStock(sku, validation.value.available);
+    const { created, ...stock } = await this.accounts.putStock(sku, validation.value.available, actorOf(reply.request));
     void reply.status(created ? 201 : 200);
     return stock;
   }

@@ -7,7 +7,7 @@ import { ApiModule } from './api.module';
 
 /** Builds the API app (routes, OpenAPI at /openapi.json, docs at /docs) without listening. */
 export async function createApiApp(config: AppConfig): Promise<NestFastifyApplication> {
-  const app = await createHttpApp(ApiModule.forConfig(config));
+  const app = await createHttpApp(ApiModule.forConfig(config), config);
   SwaggerModule.setup('docs', app, openApiDocument as never, { jsonDocumentUrl: 'openapi.json', raw: ['json'] });
   return app;
 }

@@ -2,6 +2,7 @@ import { DynamicModule, Inject, Module, OnApplicationBootstrap, OnApplicationShu
 import { APP_GUARD } from '@nestjs/core';
 import type Redis from 'ioredis';
 import { LoggerModule } from 'nestjs-pino';
+import { InstanceRegistrationModule } from '@orderflow/release/instance-registration.module';
 import { AppConfig } from '@orderflow/config/app-config';
 import { APP_CONFIG, ConfigModule } from '@orderflow/config/config.module';
 import { ApiKeyGuard } from '@orderflow/http/auth';
@@ -9,7 +10,7 @@ import { HealthController } from '@orderflow/http/health';
 import { MetricsController } from '@orderflow/http/metrics.controller';
 import { loggerParams } from '@orderflow/http/http-app';
 import { HEALTH_CHECKS, HealthCheck } from '@orderflow/observability/health-check';
-import { CORE_HEALTH_CHECKS, OrdersModule, REDIS } from '@orderflow/orders/orders.module';
+import { CORE_HEALTH_CHECKS, OrdersModule, PRIMARY_DB, REDIS } from '@orderflow/orders/orders.module';
 import { MaintenanceSwitch } from '@orderflow/orders/maintenance-switch';
 import { OrderIntakeService } from '@orderflow/orders/order-intake.service';
 import { OrderProcessingService } from '@orderflow/orders/order-processing.service';
@@ -18,6 +19,13 @@ import { MessagingModule } from '@orderflow/messaging/messaging.module';
 import { OrdersController } from './orders.controller';
 import { AdminController } from './admin.controller';
 import { MaintenanceController } from './maintenance.controller';
+import { SessionController } from './session.controller';
+import { ReleasesController } from './releases.controller';
+import { AuditController } from './audit.controller';
+import { AuditLogService } from '@orderflow/release/audit-log.service';
+import { InstanceRegistry } from '@orderflow/release/instance-registry';
+import { ReleaseService } from '@orderflow/release/release.service';
+import { DataSource } from 'typeorm';
 
 @Module({})
 export class ApiModule implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -26,10 +34,31 @@ export class ApiModule implements OnApplicationBootstrap, OnApplicationShutdown 
   static forConfig(config: AppConfig): DynamicModule {
     return {
       module: ApiModule,
-      imports: [ConfigModule.forRoot(config), LoggerModule.forRoot(loggerParams(config, 'api')), OrdersModule, MessagingModule],
-      controllers: [OrdersController, AdminController, MaintenanceController, HealthController, MetricsController],
+      imports: [ConfigModule.forRoot(config), LoggerModule.forRoot(loggerParams(config, 'api')), OrdersModule, MessagingModule, InstanceRegistrationModule.forService('api')],
+      controllers: [
+        OrdersController,
+        AdminController,
+        MaintenanceController,
+        SessionController,
+        ReleasesController,
+        AuditController,
+        HealthController,
+        MetricsController,
+      ],
       providers: [
         { provide: APP_GUARD, useClass: ApiKeyGuard },
+        {
+          provide: InstanceRegistry,
+          inject: [REDIS, APP_CONFIG],
+          useFactory: (redis: Redis, c: AppConfig) => new InstanceRegistry(redis, c.release.instanceTtlSeconds),
+        },
+        {
+          provide: ReleaseService,
+          inject: [PRIMARY_DB, InstanceRegistry],
+          useFactory: (db: DataSource, registry: InstanceRegistry) =>
+            new ReleaseService(db, async (service) => (await registry.list(service)).map((instance) => instance.version)),
+        },
+        { provide: AuditLogService, inject: [PRIMARY_DB], useFactory: (db: DataSource) => new AuditLogService(db) },
         {
           provide: MaintenanceSwitch,
           inject: [REDIS, APP_CONFIG],

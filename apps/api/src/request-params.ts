@@ -13,8 +13,8 @@ export function validId(name: string, value: string): string {
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 500;
 
-/** `limit` (1..500, default 50) and `after` (an orderNumber cursor, default 0). */
-export function parsePageQuery(query: Record<string, unknown>): { limit: number; after: number } {
+/** `limit` (1..500, default 50) and `after` (a cursor: an orderNumber, an audit id; default 0). */
+export function parsePageQuery(query: Record<string, unknown>, maxAfter = 2147483647): { limit: number; after: number } {
   const errors: FieldError[] = [];
   const int = (name: string, fallback: number, min: number, max: number) => {
     const raw = query[name];
@@ -26,7 +26,7 @@ export function parsePageQuery(query: Record<string, unknown>): { limit: number;
     return value;
   };
   const limit = int('limit', DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE);
-  const after = int('after', 0, 0, 2147483647);
+  const after = int('after', 0, 0, maxAfter);
   if (errors.length) throw problems.validation(errors);
   return { limit, after };
 }

@@ -5,5 +5,5 @@ import { ReportingModule } from './reporting.module';
 
 /** Builds the reporting app without listening. */
 export async function createReportingApp(config: AppConfig): Promise<NestFastifyApplication> {
-  return createHttpApp(ReportingModule.forConfig(config));
+  return createHttpApp(ReportingModule.forConfig(config), config);
 }

@@ -1,6 +1,7 @@
 import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
+import { InstanceRegistrationModule } from '@orderflow/release/instance-registration.module';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '@orderflow/config/app-config';
 import { APP_CONFIG, ConfigModule } from '@orderflow/config/config.module';
@@ -29,7 +30,7 @@ export class ReportingModule implements OnApplicationShutdown {
   static forConfig(config: AppConfig): DynamicModule {
     return {
       module: ReportingModule,
-      imports: [ConfigModule.forRoot(config), LoggerModule.forRoot(loggerParams(config, 'reporting'))],
+      imports: [ConfigModule.forRoot(config), LoggerModule.forRoot(loggerParams(config, 'reporting')), InstanceRegistrationModule.forService('reporting')],
       controllers: [ReportsController, HealthController, MetricsController],
       providers: [
         {

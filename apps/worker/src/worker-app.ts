@@ -6,7 +6,7 @@ import { WorkerModule } from './worker.module';
 
 /** Builds the worker (HTTP for health and metrics + the SQS transport), consuming once started. */
 export async function createWorkerApp(config: AppConfig): Promise<NestFastifyApplication> {
-  const app = await createHttpApp(WorkerModule.forConfig(config));
+  const app = await createHttpApp(WorkerModule.forConfig(config), config);
   app.connectMicroservice({ strategy: app.get(SqsTransport) }, { inheritAppConfig: false });
   await app.startAllMicroservices();
   return app;

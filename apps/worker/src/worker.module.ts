@@ -2,6 +2,7 @@ import { DynamicModule, Inject, Module, OnApplicationBootstrap, BeforeApplicatio
 import { APP_GUARD } from '@nestjs/core';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { LoggerModule } from 'nestjs-pino';
+import { InstanceRegistrationModule } from '@orderflow/release/instance-registration.module';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '@orderflow/config/app-config';
 import { APP_CONFIG, ConfigModule } from '@orderflow/config/config.module';
@@ -29,7 +30,7 @@ export class WorkerModule implements OnApplicationBootstrap, BeforeApplicationSh
   static forConfig(config: AppConfig): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [ConfigModule.forRoot(config), LoggerModule.forRoot(loggerParams(config, 'worker')), OrdersModule, MessagingModule],
+      imports: [ConfigModule.forRoot(config), LoggerModule.forRoot(loggerParams(config, 'worker')), OrdersModule, MessagingModule, InstanceRegistrationModule.forService('worker')],
       controllers: [OrderMessagesController, HealthController, MetricsController],
       providers: [
         { provide: APP_GUARD, useClass: ApiKeyGuard },

@@ -58,7 +58,7 @@ export async function placeOrderRaw(client: PoolClient, command: PlaceOrderComma
       if (stock.size > 0) decision = decidePlacement({ customer, currency: command.currency, items: command.items, stock });
     }
     const now = new Date();
-    const order = newOrder(command, decision, customer.lastOrderNumber + 1, 'http', randomUUID(), now);
+    const order = newOrder(command, decision, customer.lastOrderNumber + 1, 'http', randomUUID(), now, null);
     if (decision.status === 'CONFIRMED' && decision.stockToReserve.size > 0) {
       await inventory.adjust(manager, new Map([...decision.stockToReserve].map(([sku, quantity]) => [sku, -quantity])));
     }

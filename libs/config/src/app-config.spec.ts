@@ -230,6 +230,39 @@ describe('database connections (TLS, IAM, prepared statements)', () => {
   });
 });
 
+describe('release settings', () => {
+  const secret = 's'.repeat(32);
+
+  it('defaults the version to package.json and the release settings to the documented values', () => {
+    const config = loadConfig([], {});
+    expect(config.version).toBe(require('../../../package.json').version);
+    expect(config.release).toEqual({ routeTokenKeys: [], routeTokenTtlSeconds: 3600, instanceTtlSeconds: 10, advertiseHost: '127.0.0.1', deregisterGraceMs: 1500 });
+  });
+
+  it('reads ORDERFLOW_VERSION and the route token keys, first one first', () => {
+    const config = loadConfig([], { ORDERFLOW_VERSION: '2.0.0-rc.1+b7', ROUTE_TOKEN_KEYS: `new:${secret}x,old:${secret}`, ROUTE_TOKEN_TTL_SECONDS: '600' });
+    expect(config.version).toBe('2.0.0-rc.1+b7');
+    expect(config.release.routeTokenKeys).toEqual([{ id: 'new', secret: `${secret}x` }, { id: 'old', secret }]);
+    expect(config.release.routeTokenTtlSeconds).toBe(600);
+  });
+
+  it('names a malformed version, key list, TTL or host, and never the secret', () => {
+    const problems = problemsOf([], {
+      ORDERFLOW_VERSION: '2.0 beta',
+      ROUTE_TOKEN_KEYS: 'k1:short-secret',
+      INSTANCE_TTL_SECONDS: '1',
+      ADVERTISE_HOST: 'a host',
+    });
+    expect(problems).toEqual([
+      'ORDERFLOW_VERSION: must be 1..40 chars of [0-9A-Za-z.+-], got "2.0 beta"',
+      'ROUTE_TOKEN_KEYS: key k1: the secret must be at least 32 characters',
+      'ADVERTISE_HOST: must be a host name or IP address, got "a host"',
+      'INSTANCE_TTL_SECONDS: must be an integer between 3 and 3600, got "1"',
+    ]);
+    expect(problems.join()).not.toContain('short-secret');
+  });
+});
+
 describe('redactUrl', () => {
   it('masks the password and keeps the rest for diagnosis', () => {
     expect(redactUrl('postgres://orderflow:s3cret@db:5432/orderflow?sslmode=require')).toBe(
@@ -245,5 +278,33 @@ describe('redactUrl', () => {
 
   it('never echoes a value it cannot parse, which may hold a secret', () => {
     expect(redactUrl('postgres://orderflow:s3cret@db:99999/orderflow')).toBe('<unparseable url>');
+  });
+});
+
+describe('router settings', () => {
+  it('defaults to the documented values, with a runtime dir of its own per port', () => {
+    const { router } = loadConfig([], valid);
+    expect(router).toMatchObject({
+      runtimeDir: join(tmpdir(), 'orderflow-router-3000'),
+      listenHost: '0.0.0.0',
+      connectTimeoutMs: 1000,
+      readTimeoutMs: 30000,
+      clientKeepaliveSeconds: 0,
+      pollMs: 1000,
+      bounds: { maxErrorRateDelta: 0.01, maxTimeoutRateDelta: 0.01, maxP95Ratio: 1.5, p95FloorMs: 50, minRequests: 50 },
+    });
+  });
+
+  it('reads fractional bounds and refuses what nginx or the analysis cannot take', () => {
+    expect(loadConfig([], { ...valid, RELEASE_MAX_5XX_RATE_DELTA: '0.005', RELEASE_MAX_P95_RATIO: '2.5' }).router.bounds).toMatchObject({
+      maxErrorRateDelta: 0.005,
+      maxP95Ratio: 2.5,
+    });
+    expect(problemsOf([], { ...valid, ROUTER_RUNTIME_DIR: 'relative/dir', RELEASE_MAX_P95_RATIO: '0.5', RELEASE_MAX_5XX_RATE_DELTA: 'lots', ROUTER_LISTEN_HOST: 'a b' })).toEqual([
+      'RELEASE_MAX_5XX_RATE_DELTA: must be a number between 0 and 1, got "lots"',
+      'RELEASE_MAX_P95_RATIO: must be a number between 1 and 1000, got "0.5"',
+      'ROUTER_RUNTIME_DIR: must be an absolute path of [A-Za-z0-9._/+-]',
+      'ROUTER_LISTEN_HOST: must be a host name or IP address',
+    ]);
   });
 });

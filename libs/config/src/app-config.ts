@@ -1,4 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { RouteTokenKey, parseRouteTokenKeys } from '@orderflow/release/route-token';
+import { VERSION_PATTERN } from '@orderflow/release/release-types';
 import { ConnectionCredentials } from './connection-credentials';
 
 /**
@@ -8,6 +12,8 @@ import { ConnectionCredentials } from './connection-credentials';
 export interface AppConfig {
   /** Which app runs (api, worker, reporting): names its database connections and logs. */
   appName: string;
+  /** ORDERFLOW_VERSION (default: package.json's version): headers, /health/live, metrics, orders. */
+  version: string;
   port: number;
   databaseUrl: string;
   databaseReplicaUrl: string;
@@ -32,6 +38,35 @@ export interface AppConfig {
   worker: { pollers: number; waitTimeSeconds: number; maxInFlight: number; shutdownGraceMs: number };
   /** The connection URLs' passwords as they are now (a secrets refresh may rotate them). */
   credentials: ConnectionCredentials;
+  release: {
+    /** ROUTE_TOKEN_KEYS: the first signs route tokens, every one verifies them. Empty: no sessions. */
+    routeTokenKeys: RouteTokenKey[];
+    routeTokenTtlSeconds: number;
+    /** Registry entry TTL; the heartbeat renews it every third of it. */
+    instanceTtlSeconds: number;
+    /** Host part of the address this instance registers (the router connects to it). */
+    advertiseHost: string;
+    /** After deregistering on SIGTERM, how long to keep serving before draining: the router's time to stop sending. */
+    deregisterGraceMs: number;
+  };
+  router: RouterSettings;
+}
+
+/** The router controller (`npm run start:router`): nginx in front of the API, and the canary analysis. */
+export interface RouterSettings {
+  /** ROUTER_RUNTIME_DIR: nginx's prefix, config, logs, temp dirs and the key file (0600). */
+  runtimeDir: string;
+  listenHost: string;
+  connectTimeoutMs: number;
+  readTimeoutMs: number;
+  upstreamKeepalive: number;
+  /** ROUTER_CLIENT_KEEPALIVE_SECONDS: 0 closes client connections after each response (safe across reloads). */
+  clientKeepaliveSeconds: number;
+  workerProcesses: number;
+  /** Fallback re-render period when no registry or release announcement arrives. */
+  pollMs: number;
+  /** Defaults for every release; a release's own `bounds` override them. */
+  bounds: { maxErrorRateDelta: number; maxTimeoutRateDelta: number; maxP95Ratio: number; p95FloorMs: number; minRequests: number };
 }
 
 export type DatabaseTls = 'disable' | 'require' | 'verify-full';
@@ -108,6 +143,13 @@ export function loadConfig(required: readonly ConfigKey[], env: Env = process.en
     }
     return value;
   };
+  const num = (name: string, fallback: number, min: number, max: number) => {
+    const raw = get(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < min || value > max) problems.push(`${name}: must be a number between ${min} and ${max}, got "${raw}"`);
+    return value;
+  };
   const bool = (name: string) => {
     const raw = get(name);
     if (raw === undefined) return false;
@@ -124,8 +166,17 @@ export function loadConfig(required: readonly ConfigKey[], env: Env = process.en
     if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`PORT: must be a port number, got "${portRaw}"`);
   }
 
+  const version = get('ORDERFLOW_VERSION') ?? packageVersion();
+  if (!new RegExp(VERSION_PATTERN).test(version)) problems.push(`ORDERFLOW_VERSION: must be 1..40 chars of [0-9A-Za-z.+-], got "${version}"`);
+  const routeKeysRaw = get('ROUTE_TOKEN_KEYS');
+  const routeKeys = routeKeysRaw === undefined ? { keys: [], problems: [] } : parseRouteTokenKeys(routeKeysRaw);
+  problems.push(...routeKeys.problems.map((problem) => `ROUTE_TOKEN_KEYS: ${problem}`));
+  const advertiseHost = get('ADVERTISE_HOST') ?? '127.0.0.1';
+  if (!/^[A-Za-z0-9.:-]{1,253}$/.test(advertiseHost)) problems.push(`ADVERTISE_HOST: must be a host name or IP address, got "${advertiseHost}"`);
+
   const config: AppConfig = {
     appName: env.ORDERFLOW_APP ?? 'app',
+    version,
     port,
     databaseUrl: url('DATABASE_URL', ['postgres', 'postgresql']),
     databaseReplicaUrl: url('DATABASE_REPLICA_URL', ['postgres', 'postgresql']),
@@ -157,6 +208,30 @@ export function loadConfig(required: readonly ConfigKey[], env: Env = process.en
       maxInFlight: int('SQS_MAX_IN_FLIGHT', 100, 10, 10000),
       shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 20000, 0, 25000),
     },
+    release: {
+      routeTokenKeys: routeKeys.keys,
+      routeTokenTtlSeconds: int('ROUTE_TOKEN_TTL_SECONDS', 3600, 60, 30 * 86400),
+      instanceTtlSeconds: int('INSTANCE_TTL_SECONDS', 10, 3, 3600),
+      advertiseHost,
+      deregisterGraceMs: int('DEREGISTER_GRACE_MS', 1500, 0, 20000),
+    },
+    router: {
+      runtimeDir: get('ROUTER_RUNTIME_DIR') ?? join(tmpdir(), `orderflow-router-${port}`),
+      listenHost: get('ROUTER_LISTEN_HOST') ?? '0.0.0.0',
+      connectTimeoutMs: int('ROUTER_CONNECT_TIMEOUT_MS', 1000, 50, 60000),
+      readTimeoutMs: int('ROUTER_READ_TIMEOUT_MS', 30000, 100, 600000),
+      upstreamKeepalive: int('ROUTER_UPSTREAM_KEEPALIVE', 32, 1, 10000),
+      clientKeepaliveSeconds: int('ROUTER_CLIENT_KEEPALIVE_SECONDS', 0, 0, 3600),
+      workerProcesses: int('ROUTER_WORKER_PROCESSES', 2, 1, 64),
+      pollMs: int('ROUTER_POLL_MS', 1000, 100, 60000),
+      bounds: {
+        maxErrorRateDelta: num('RELEASE_MAX_5XX_RATE_DELTA', 0.01, 0, 1),
+        maxTimeoutRateDelta: num('RELEASE_MAX_TIMEOUT_RATE_DELTA', 0.01, 0, 1),
+        maxP95Ratio: num('RELEASE_MAX_P95_RATIO', 1.5, 1, 1000),
+        p95FloorMs: num('RELEASE_P95_FLOOR_MS', 50, 0, 600000),
+        minRequests: int('RELEASE_MIN_REQUESTS', 50, 1, 1000000),
+      },
+    },
     credentials: new ConnectionCredentials({}),
   };
   config.database.region = config.aws.region;
@@ -172,6 +247,10 @@ export function loadConfig(required: readonly ConfigKey[], env: Env = process.en
     DATABASE_REPLICA_URL: config.databaseReplicaUrl,
     REDIS_URL: config.redisUrl,
   });
+  if (!/^\/[A-Za-z0-9._/+-]+$/.test(config.router.runtimeDir)) {
+    problems.push('ROUTER_RUNTIME_DIR: must be an absolute path of [A-Za-z0-9._/+-]');
+  }
+  if (!/^[A-Za-z0-9.:\[\]-]{1,253}$/.test(config.router.listenHost)) problems.push('ROUTER_LISTEN_HOST: must be a host name or IP address');
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
     problems.push(`LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent`);
   }
@@ -212,6 +291,15 @@ function hasPassword(value: string): boolean {
     return new URL(value).password !== '';
   } catch {
     return false;
+  }
+}
+
+/** package.json's version: the nearest package.json above this file (src under Jest, dist when built). */
+function packageVersion(): string {
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version?: string }).version ?? '0.0.0';
+    if (dirname(dir) === dir) return '0.0.0';
   }
 }
 

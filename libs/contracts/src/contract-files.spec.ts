@@ -54,10 +54,16 @@ describe('message contracts', () => {
         shippingAddress: null,
         metadata: null,
         source: 'sqs',
+        processedByVersion: '2.0.0',
         createdAt: '2026-11-24T10:00:00.000Z',
         updatedAt: '2026-11-24T10:00:00.000Z',
       },
     };
     expect(validate(event)).toEqual({ ok: true, value: event });
+    // Events published before versions were recorded, and orders placed before, stay valid.
+    const { processedByVersion: _absent, ...olderOrder } = event.order;
+    expect(validate({ ...event, order: olderOrder }).ok).toBe(true);
+    expect(validate({ ...event, order: { ...event.order, processedByVersion: null } }).ok).toBe(true);
+    expect(validate({ ...event, order: { ...event.order, processedByVersion: 2 } }).ok).toBe(false);
   });
 });

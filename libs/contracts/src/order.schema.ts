@@ -17,6 +17,10 @@ export const orderSchema = {
     shippingAddress: { type: ['object', 'null'] },
     metadata: { type: ['object', 'null'] },
     source: { enum: ['http', 'sqs'] },
+    processedByVersion: {
+      type: ['string', 'null'],
+      description: 'ORDERFLOW_VERSION of the instance that placed the order; null for orders placed before versions were recorded (absent from events published before then)',
+    },
     createdAt: { type: 'string', format: 'date-time' },
     updatedAt: { type: 'string', format: 'date-time' },
   },

@@ -9,6 +9,7 @@ export function newOrder(
   source: OrderSource,
   id: string,
   now: Date,
+  processedByVersion: string | null,
 ): Order {
   return {
     id,
@@ -24,6 +25,7 @@ export function newOrder(
     shippingAddress: command.shippingAddress ?? null,
     metadata: command.metadata ?? null,
     source,
+    processedByVersion,
     createdAt: now.toISOString(),
     updatedAt: now.toISOString(),
   };

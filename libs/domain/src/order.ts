@@ -39,6 +39,8 @@ export interface Order {
   shippingAddress: Record<string, unknown> | null;
   metadata: Record<string, unknown> | null;
   source: OrderSource;
+  /** The ORDERFLOW_VERSION of the instance that placed it; null for orders from before versions were recorded. */
+  processedByVersion: string | null;
   createdAt: string;
   updatedAt: string;
 }

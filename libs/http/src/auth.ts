@@ -18,6 +18,11 @@ declare module 'fastify' {
   }
 }
 
+/** Who acts, for the audit log: the name of the request's API key. */
+export function actorOf(request: FastifyRequest): string {
+  return request.principal?.name ?? 'anonymous';
+}
+
 /** Bearer API key authentication: 401 without a valid key, 403 without the route's scope. */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {

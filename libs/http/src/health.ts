@@ -1,5 +1,7 @@
 import { Controller, Get, HttpCode, Inject, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { AppConfig } from '@orderflow/config/app-config';
+import { APP_CONFIG } from '@orderflow/config/config.module';
 import { HEALTH_CHECKS, HealthCheck } from '@orderflow/observability/health-check';
 import { Public } from './auth';
 
@@ -9,12 +11,15 @@ const CHECK_TIMEOUT_MS = 2000;
 @Public()
 @Controller('health')
 export class HealthController {
-  constructor(@Inject(HEALTH_CHECKS) private readonly checks: HealthCheck[]) {}
+  constructor(
+    @Inject(HEALTH_CHECKS) private readonly checks: HealthCheck[],
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   @Get('live')
   @HttpCode(200)
   live() {
-    return { status: 'ok' };
+    return { status: 'ok', version: this.config.version };
   }
 
   @Get('ready')

@@ -7,7 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import type { DestinationStream } from 'pino';
 import type { Options as PinoHttpOptions } from 'pino-http';
 import { AppConfig } from '@orderflow/config/app-config';
-import { httpRequestDuration } from '@orderflow/observability/metrics';
+import { httpRequestDuration, metricsRegistry } from '@orderflow/observability/metrics';
 import { REDACTED_PATHS, SCRUB_HOOKS } from '@orderflow/observability/logger';
 import { ProblemDetailsFilter } from './problem-details.filter';
 import { BODY_LIMIT_BYTES } from './limits';
@@ -53,8 +53,13 @@ export function loggerParams(config: AppConfig, app: string, destination?: Desti
   };
 }
 
-/** Creates a Nest app on Fastify with the project's HTTP conventions; the caller adds routes and listens. */
-export async function createHttpApp(module: Type<unknown> | DynamicModule): Promise<NestFastifyApplication> {
+/**
+ * Creates a Nest app on Fastify with the project's HTTP conventions; the caller adds routes and
+ * listens. Every response names the version that answered it (Orderflow-Version) and every metric
+ * carries it as a label, so that two versions running side by side can be told apart.
+ */
+export async function createHttpApp(module: Type<unknown> | DynamicModule, config: Pick<AppConfig, 'version'>): Promise<NestFastifyApplication> {
+  metricsRegistry.setDefaultLabels({ version: config.version });
   const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, genReqId: requestId, return503OnClosing: true });
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { bufferLogs: true });
   app.useLogger(app.get(Logger));
@@ -66,7 +71,7 @@ export async function createHttpApp(module: Type<unknown> | DynamicModule): Prom
     (request as unknown as { startedAt: bigint }).startedAt = process.hrtime.bigint();
   });
   fastify.addHook('onSend', async (request, reply) => {
-    void reply.header('x-request-id', request.id);
+    void reply.header('x-request-id', request.id).header('orderflow-version', config.version);
   });
   fastify.addHook('onResponse', async (request, reply) => {
     const startedAt = (request as unknown as { startedAt?: bigint }).startedAt;

@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { IdempotencyConflictError, OrderNotCancellableError, OrderNotFoundError, isTransientError } from '@orderflow/orders/order-errors';
 import { IntakeUnavailableError } from '@orderflow/orders/order-intake.service';
+import { ReleaseConflictError, ReleaseInputError } from '@orderflow/release/release-errors';
 import { HttpProblem, problems } from './problem';
 import { BODY_LIMIT_BYTES } from './limits';
 
@@ -34,6 +35,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       return problems.unavailable('Orders can be neither processed nor queued right now; retry later', 5);
     }
     if (error instanceof OrderNotCancellableError) return problems.notCancellable(error.message, error.status);
+    if (error instanceof ReleaseConflictError) return problems.releaseConflict(error.message);
+    if (error instanceof ReleaseInputError) return problems.validation(error.errors);
     const fastifyCode = (error as { code?: string }).code;
     switch (fastifyCode) {
       case 'FST_ERR_CTP_BODY_TOO_LARGE':

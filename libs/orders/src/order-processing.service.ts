@@ -38,6 +38,8 @@ export class OrderProcessingService {
   constructor(
     private readonly db: DataSource,
     private readonly lock: CustomerLock,
+    /** This instance's ORDERFLOW_VERSION, recorded on every order it places. */
+    private readonly version: string | null = null,
     private readonly orders = new OrdersRepository(),
     private readonly customers = new CustomersRepository(),
     private readonly inventory = new InventoryRepository(),
@@ -94,7 +96,7 @@ export class OrderProcessingService {
 
     const decision = await this.decide(manager, customer, command);
     const now = new Date();
-    const order = newOrder(command, decision, customer.lastOrderNumber + 1, context.source, randomUUID(), now);
+    const order = newOrder(command, decision, customer.lastOrderNumber + 1, context.source, randomUUID(), now, this.version);
     if (decision.status === 'CONFIRMED') await this.inventory.adjust(manager, negate(decision.stockToReserve));
     await this.placements.record(
       manager,

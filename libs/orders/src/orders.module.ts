@@ -44,7 +44,11 @@ export const CORE_HEALTH_CHECKS = Symbol('CORE_HEALTH_CHECKS');
       useFactory: (redis: Redis, config: AppConfig) =>
         new CustomerLock(redis, { ttlMs: config.lockTtlMs, waitTimeoutMs: config.lockWaitTimeoutMs }),
     },
-    { provide: OrderProcessingService, inject: [PRIMARY_DB, CustomerLock], useFactory: (db: DataSource, lock: CustomerLock) => new OrderProcessingService(db, lock) },
+    {
+      provide: OrderProcessingService,
+      inject: [PRIMARY_DB, CustomerLock, APP_CONFIG],
+      useFactory: (db: DataSource, lock: CustomerLock, config: AppConfig) => new OrderProcessingService(db, lock, config.version),
+    },
     { provide: OrderQueriesService, inject: [PRIMARY_DB], useFactory: (db: DataSource) => new OrderQueriesService(db) },
     { provide: AccountsService, inject: [PRIMARY_DB], useFactory: (db: DataSource) => new AccountsService(db) },
     { provide: ApiKeyVerifier, inject: [PRIMARY_DB], useFactory: (db: DataSource) => new ApiKeyVerifier(db) },

@@ -64,8 +64,8 @@ export class CustomersRepository {
     );
   }
 
-  async find(manager: EntityManager, customerId: string): Promise<CustomerAccount | null> {
-    const rows = await queryRows<CustomerRecord>(manager, `SELECT * FROM customers WHERE id = $1`, [customerId]);
+  async find(manager: EntityManager, customerId: string, forUpdate = false): Promise<CustomerAccount | null> {
+    const rows = await queryRows<CustomerRecord>(manager, `SELECT * FROM customers WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`, [customerId]);
     return rows.length ? toAccount(rows[0]) : null;
   }
 

@@ -37,10 +37,10 @@ export class InventoryRepository {
     return rows[0];
   }
 
-  async find(manager: EntityManager, sku: string): Promise<{ sku: string; available: number; updatedAt: string } | null> {
+  async find(manager: EntityManager, sku: string, forUpdate = false): Promise<{ sku: string; available: number; updatedAt: string } | null> {
     const rows = await queryRows<{ sku: string; available: number; updated_at: Date }>(
       manager,
-      `SELECT sku, available, updated_at FROM inventory WHERE sku = $1`,
+      `SELECT sku, available, updated_at FROM inventory WHERE sku = $1${forUpdate ? ' FOR UPDATE' : ''}`,
       [sku],
     );
     return rows.length ? { sku: rows[0].sku, available: rows[0].available, updatedAt: rows[0].updated_at.toISOString() } : null;

@@ -19,6 +19,7 @@ export interface NewOrderRow {
   shippingAddress: Record<string, unknown> | null;
   metadata: Record<string, unknown> | null;
   source: OrderSource;
+  processedByVersion: string | null;
   requestHash: string;
   createdAt: Date;
 }
@@ -35,6 +36,7 @@ interface OrderRecord {
   shipping_address: Record<string, unknown> | null;
   metadata: Record<string, unknown> | null;
   source: OrderSource;
+  processed_by_version: string | null;
   request_hash: string;
   created_at: Date;
   updated_at: Date;
@@ -44,7 +46,7 @@ interface OrderRecord {
 // Columns named, not o.*: findByClientOrderId runs as a prepared statement (see queryPrepared).
 const SELECT_ORDER = `
   SELECT o.id, o.customer_id, o.client_order_id, o.order_number, o.status, o.rejection_reason, o.currency, o.total_cents,
-         o.shipping_address, o.metadata, o.source, o.request_hash, o.created_at, o.updated_at, (
+         o.shipping_address, o.metadata, o.source, o.processed_by_version, o.request_hash, o.created_at, o.updated_at, (
     SELECT json_agg(json_build_object('sku', i.sku, 'quantity', i.quantity, 'unitPriceCents', i.unit_price_cents)
                     ORDER BY i.line_no)
     FROM order_items i WHERE i.order_id = o.id
@@ -65,6 +67,7 @@ function toOrder(row: OrderRecord): StoredOrder {
     shippingAddress: row.shipping_address,
     metadata: row.metadata,
     source: row.source,
+    processedByVersion: row.processed_by_version,
     requestHash: row.request_hash,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),

@@ -18,8 +18,9 @@ export class PlacementRepository {
       manager,
       `WITH new_order AS (
          INSERT INTO orders (id, customer_id, client_order_id, order_number, status, rejection_reason, currency,
-                             total_cents, shipping_address, metadata, source, request_hash, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $17, $17)
+                             total_cents, shipping_address, metadata, source, request_hash, created_at, updated_at,
+                             processed_by_version)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $17, $17, $22)
          RETURNING id),
        new_items AS (
          INSERT INTO order_items (order_id, line_no, sku, quantity, unit_price_cents)
@@ -52,6 +53,7 @@ export class PlacementRepository {
         event.eventId,
         event.type,
         JSON.stringify(event.payload),
+        order.processedByVersion,
       ],
     );
   }

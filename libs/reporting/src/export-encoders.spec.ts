@@ -16,6 +16,7 @@ const row = (id: string, lineNo: number | null, overrides: Partial<ExportRow> = 
   shipping_address: '{"city": "Lyon"}',
   metadata: null,
   source: 'http',
+  processed_by_version: '2.0.0',
   created_at: '2026-11-24T10:00:00.000Z',
   updated_at: '2026-11-24T10:00:00.000Z',
   line_no: lineNo,
@@ -49,6 +50,14 @@ describe('export encoders', () => {
     expect(records[2].rejectionReason).toBe('CURRENCY_MISMATCH');
   });
 
+  it('exports the version that processed each order, empty (CSV) or null (JSON lines) for orders from before', async () => {
+    const rows = [row('a', 1), row('b', 1, { processed_by_version: null })];
+    const csv: Array<Record<string, string>> = parse((await encode('csv', rows)).text, { columns: true });
+    expect(csv.map((r) => r.processedByVersion)).toEqual(['2.0.0', '']);
+    const lines = (await encode('jsonl', rows)).text.trimEnd().split('\n').map((line) => JSON.parse(line));
+    expect(lines.map((l) => l.processedByVersion)).toEqual(['2.0.0', null]);
+  });
+
   it('quotes every field that holds a comma, a quote, CR or LF, so that values read back identical', async () => {
     const hostile = ['a,b', 'say "hi"', 'line\nfeed', 'cr\ronly', 'crlf\r\nboth', ' spaced ', 'ünïcödé 🧾'];
     const { text } = await encode('csv', hostile.map((value, n) => row(`o${n}`, 1, { sku: value, client_order_id: value })));
@@ -63,7 +72,7 @@ describe('export encoders', () => {
     const [a, b] = text.trimEnd().split('\n').map((line) => JSON.parse(line));
     expect(Object.keys(a)).toEqual([
       'id', 'customerId', 'clientOrderId', 'orderNumber', 'status', 'rejectionReason', 'currency', 'totalCents',
-      'items', 'shippingAddress', 'metadata', 'source', 'createdAt', 'updatedAt',
+      'items', 'shippingAddress', 'metadata', 'source', 'processedByVersion', 'createdAt', 'updatedAt',
     ]);
     expect(a).toMatchObject({
       id: 'a',

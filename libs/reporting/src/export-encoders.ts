@@ -34,6 +34,8 @@ export const CSV_COLUMNS = [
   'sku',
   'quantity',
   'unitPriceCents',
+  // Added after the first exports: last, so that readers by position keep working.
+  'processedByVersion',
 ] as const;
 
 /** ExportRow objects in, encoded text out. The returned transforms run in sequence. */
@@ -82,6 +84,7 @@ class CsvRecords extends Transform {
       row.sku,
       row.quantity,
       row.unit_price_cents,
+      row.processed_by_version,
     ]);
   }
 }
@@ -127,6 +130,7 @@ class JsonLines extends Transform {
       shippingAddress: row.shipping_address === null ? null : JSON.parse(row.shipping_address),
       metadata: row.metadata === null ? null : JSON.parse(row.metadata),
       source: row.source,
+      processedByVersion: row.processed_by_version,
       createdAt: row.created_at,
       updatedAt: row.updated_at,
     })}\n`;

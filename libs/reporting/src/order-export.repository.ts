@@ -21,6 +21,7 @@ export interface ExportRow {
   shipping_address: string | null;
   metadata: string | null;
   source: string;
+  processed_by_version: string | null;
   created_at: string;
   updated_at: string;
   /** Null only for an order without items (none are written by the API). */
@@ -45,7 +46,7 @@ const ROWS_PER_FETCH = 1000;
 export function orderExportQuery(range: DateRange): { text: string; values: unknown[] } {
   return {
     text: `SELECT o.id, o.customer_id, o.client_order_id, o.order_number, o.status, o.rejection_reason, o.currency,
-                  o.total_cents, o.shipping_address::text AS shipping_address, o.metadata::text AS metadata, o.source,
+                  o.total_cents, o.shipping_address::text AS shipping_address, o.metadata::text AS metadata, o.source, o.processed_by_version,
                   ${isoTimestamp('o.created_at')} AS created_at, ${isoTimestamp('o.updated_at')} AS updated_at,
                   i.line_no, i.sku, i.quantity, i.unit_price_cents
            FROM orders o

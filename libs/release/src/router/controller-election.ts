@@ -1,0 +1,42 @@
+import { DataSource, QueryRunner } from 'typeorm';
+
+/** Arbitrary constant: the advisory lock held by the one controller that acts on release steps. */
+const CONTROLLER_LOCK_ID = 7_265_009;
+
+/**
+ * One elected controller at a time: a PostgreSQL advisory lock held by a dedicated session. If
+ * that session breaks (the controller or PostgreSQL dies), the lock goes with it and another
+ * controller takes it at its next try. `isLeader()` checks the session is still alive, so a
+ * controller that lost its session stops acting before anyone else starts.
+ */
+export class ControllerElection {
+  private session?: QueryRunner;
+
+  constructor(private readonly db: DataSource) {}
+
+  async isLeader(): Promise<boolean> {
+    try {
+      if (this.session) {
+        await this.session.query('SELECT 1');
+        return true;
+      }
+      const session = this.db.createQueryRunner();
+      await session.connect();
+      const [{ leader }] = await session.query(`SELECT pg_try_advisory_lock($1) AS leader`, [CONTROLLER_LOCK_ID]);
+      if (leader) this.session = session;
+      else await session.release();
+      return Boolean(leader);
+    } catch {
+      await this.resign();
+      return false;
+    }
+  }
+
+  async resign(): Promise<void> {
+    const session = this.session;
+    this.session = undefined;
+    if (!session) return;
+    await session.query(`SELECT pg_advisory_unlock($1)`, [CONTROLLER_LOCK_ID]).catch(() => undefined);
+    await session.release().catch(() => undefined);
+  }
+}

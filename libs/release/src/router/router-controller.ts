@@ -1,0 +1,250 @@
+import { join } from 'node:path';
+import type Redis from 'ioredis';
+import type { Logger } from 'pino';
+import { DataSource } from 'typeorm';
+import type { RouterSettings } from '@orderflow/config/app-config';
+import { InstanceRegistry, REGISTRY_CHANNEL } from '../instance-registry';
+import { ReleaseChangeListener, listenForReleaseChanges } from '../release-notifications';
+import { ReleaseConflictError } from '../release-errors';
+import { ReleaseService } from '../release.service';
+import type { Rollout, RoutingState } from '../release-types';
+import type { RouteTokenKey } from '../route-token';
+import { AccessLogTail } from './access-log-tail';
+import { ControllerElection } from './controller-election';
+import { generationOf, renderNginxConfig } from './nginx-config';
+import { NginxRouter, findNginx, findNjsModule, prepareRuntimeDir } from './nginx-process';
+import { ROUTE_TOKEN_NJS, renderRouteKeysModule } from './route-token.njs';
+import { boundsFor, decideStep } from './step-decision';
+import { StepFigures, stepFiguresKey } from './step-figures';
+import { TrafficFigures, parseAccessLine } from './traffic-figures';
+
+export interface RouterControllerOptions {
+  port: number;
+  settings: RouterSettings;
+  routeTokenKeys: RouteTokenKey[];
+  db: DataSource;
+  databaseUrl: string;
+  redis: Redis;
+  registry: InstanceRegistry;
+  releases: ReleaseService;
+  logger: Logger;
+}
+
+/**
+ * The router controller: keeps nginx's configuration a function of the instance registry and the
+ * release state (re-rendered at once on a Redis/PostgreSQL announcement, and every `pollMs`
+ * anyway), reads nginx's access log into per-version figures and, while it holds the election,
+ * decides each running API step: advance, complete, hold or abort, recorded with the figures.
+ * Every controller renders; only the elected one decides.
+ */
+export class RouterController {
+  private readonly nginx: NginxRouter;
+  private readonly figures = new TrafficFigures();
+  private readonly election: ControllerElection;
+  private readonly runtimeDir: string;
+  private accessLog?: AccessLogTail;
+  private workerUser?: string;
+  private timer?: NodeJS.Timeout;
+  private subscriber?: Redis;
+  private listener?: ReleaseChangeListener;
+  private rendering: Promise<void> = Promise.resolve();
+  private renderQueued = false;
+  private deciding = false;
+  private stopped = false;
+  private leader = false;
+  private lastRouting?: RoutingState;
+  /** (release, step) pairs whose hold is recorded already: one row per step, not one per second. */
+  private readonly heldSteps = new Set<string>();
+
+  constructor(private readonly options: RouterControllerOptions) {
+    this.runtimeDir = options.settings.runtimeDir;
+    this.nginx = new NginxRouter({ binary: findNginx(), runtimeDir: this.runtimeDir, healthUrl: `http://127.0.0.1:${options.port}/router/health` });
+    this.election = new ControllerElection(options.db);
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.options.port}`;
+  }
+
+  get nginxPid(): number | undefined {
+    return this.nginx.pid;
+  }
+
+  get exited(): Promise<void> | undefined {
+    return this.nginx.exited;
+  }
+
+  async start(): Promise<void> {
+    this.workerUser = prepareRuntimeDir(this.runtimeDir).workerUser;
+    this.accessLog = new AccessLogTail(join(this.runtimeDir, 'logs', 'access.log'));
+    await this.firstRender();
+    await this.subscribe();
+    this.timer = setInterval(() => this.tick(), this.options.settings.pollMs);
+  }
+
+  /** nginx starts once the registry and the release state could be read: routing from nothing would send everyone to 502. */
+  private async firstRender(): Promise<void> {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      try {
+        return await this.render();
+      } catch (error) {
+        if (Date.now() > deadline || this.stopped) throw error;
+        this.options.logger.warn({ err: error }, 'router waiting for Redis and PostgreSQL before starting nginx');
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.rendering.catch(() => undefined);
+    await this.subscriber?.quit().catch(() => undefined);
+    await this.listener?.close();
+    await this.election.resign();
+    await this.nginx.stop();
+  }
+
+  /** Re-renders now (coalesced: a render already running is followed by exactly one more). */
+  refresh(): Promise<void> {
+    if (this.renderQueued) return this.rendering;
+    this.renderQueued = true;
+    this.rendering = this.rendering
+      .catch(() => undefined)
+      .then(() => {
+        this.renderQueued = false;
+        return this.render();
+      });
+    return this.rendering;
+  }
+
+  private tick(): void {
+    if (this.stopped) return;
+    this.refresh().catch((error: unknown) => this.options.logger.warn({ err: error }, 'router render failed; nginx keeps the last configuration'));
+    this.readAccessLog();
+    if (!this.deciding) {
+      this.deciding = true;
+      this.decide()
+        .catch((error: unknown) => this.options.logger.warn({ err: error }, 'release analysis failed; retrying at the next tick'))
+        .finally(() => (this.deciding = false));
+    }
+  }
+
+  /** Reads the registry and the release state, and applies the configuration if it changed. */
+  private async render(): Promise<void> {
+    // Either source down: keep serving the last good configuration rather than route from nothing.
+    const [instances, routing] = await Promise.all([this.options.registry.list(), this.options.releases.getRoutingState()]);
+    this.lastRouting = routing;
+    const conf = renderNginxConfig({
+      listen: { host: this.options.settings.listenHost, port: this.options.port },
+      runtimeDir: this.runtimeDir,
+      njsModulePath: findNjsModule(),
+      instances,
+      stableApiVersion: routing.stable.api,
+      abortedApiVersions: routing.abortedVersions.api ?? [],
+      proxy: {
+        connectTimeoutMs: this.options.settings.connectTimeoutMs,
+        readTimeoutMs: this.options.settings.readTimeoutMs,
+        keepaliveConnections: this.options.settings.upstreamKeepalive,
+      },
+      clientKeepaliveSeconds: this.options.settings.clientKeepaliveSeconds,
+      workerUser: this.workerUser,
+      workerProcesses: this.options.settings.workerProcesses,
+    });
+    if (generationOf(conf) === this.nginx.appliedGeneration) return;
+    await this.nginx.apply({ nginxConf: conf, njsScript: ROUTE_TOKEN_NJS, keysModule: renderRouteKeysModule(this.options.routeTokenKeys) });
+    const api = instances.filter((i) => i.service === 'api');
+    this.options.logger.info(
+      { generation: generationOf(conf), stable: routing.stable.api, aborted: routing.abortedVersions.api ?? [], apiInstances: api.map((i) => `${i.version}@${i.address}`) },
+      'router configuration applied',
+    );
+  }
+
+  private readAccessLog(): void {
+    for (const line of this.accessLog?.read() ?? []) {
+      const record = parseAccessLine(line);
+      if (record) this.figures.add(record);
+    }
+    this.figures.trim(Date.now());
+  }
+
+  /** The elected controller's step decisions for the running API rollouts. */
+  private async decide(): Promise<void> {
+    const leader = await this.election.isLeader();
+    if (leader !== this.leader) this.options.logger.info(leader ? 'this router controller now decides release steps' : 'this router controller no longer decides release steps');
+    this.leader = leader;
+    if (!leader || !this.lastRouting) return;
+    for (const rollout of this.lastRouting.rollouts) {
+      if (rollout.service !== 'api' || rollout.status !== 'running') continue;
+      await this.decideRollout(rollout);
+    }
+  }
+
+  private async decideRollout(rollout: Rollout): Promise<void> {
+    const now = Date.now();
+    const from = Date.parse(rollout.stepStartedAt);
+    const figures: StepFigures = {
+      releaseId: rollout.id,
+      stepIndex: rollout.stepIndex,
+      window: { from: new Date(from).toISOString(), to: new Date(now).toISOString() },
+      stable: { version: rollout.stableVersion, ...this.figures.figures(rollout.stableVersion, from, now) },
+      candidate: { version: rollout.candidateVersion, ...this.figures.figures(rollout.candidateVersion, from, now) },
+    };
+    await this.options.redis.set(stepFiguresKey(rollout.id), JSON.stringify(figures), 'PX', Math.max(5000, this.options.settings.pollMs * 5));
+    const bounds = boundsFor(this.options.settings.bounds, rollout.bounds);
+    const decision = decideStep({
+      nowMs: now,
+      stepStartedAtMs: from,
+      stepSeconds: rollout.stepSeconds,
+      isLastStep: rollout.stepIndex === rollout.steps.length - 1,
+      stable: figures.stable,
+      candidate: figures.candidate,
+      bounds,
+    });
+    const recorded = { ...figures, bounds };
+    const log = this.options.logger.child({ release: rollout.id, step: rollout.stepIndex, candidate: rollout.candidateVersion });
+    try {
+      switch (decision.action) {
+        case 'watch':
+          return;
+        case 'hold': {
+          const key = `${rollout.id}:${rollout.stepIndex}`;
+          if (this.heldSteps.has(key)) return;
+          await this.options.releases.recordDecision(rollout.id, 'hold', decision.reason, recorded);
+          this.heldSteps.add(key);
+          log.info({ figures: recorded }, `release step held: ${decision.reason}`);
+          return;
+        }
+        case 'advance':
+        case 'complete':
+          await this.options.releases.advance(rollout.id, decision.reason, recorded, rollout.stepIndex);
+          log.info({ figures: recorded }, `release step ${decision.action}d: ${decision.reason}`);
+          break;
+        case 'abort':
+          await this.options.releases.abort(rollout.id, decision.reason, recorded);
+          log.warn({ figures: recorded }, `release aborted: ${decision.reason}`);
+          break;
+      }
+    } catch (error) {
+      // An operator (or a controller elected just before us) changed the release first: its state wins.
+      if (error instanceof ReleaseConflictError) return;
+      throw error;
+    }
+    // The candidate's token holders must land on stable now, not at the next poll.
+    await this.refresh();
+  }
+
+  /** Re-render at once on registry joins/leaves (Redis) and release changes (PostgreSQL NOTIFY). */
+  private async subscribe(): Promise<void> {
+    const onChange = () => {
+      if (!this.stopped) this.refresh().catch((error: unknown) => this.options.logger.warn({ err: error }, 'router render failed'));
+    };
+    // Queued until connected, so the subscription is made whenever Redis comes up.
+    this.subscriber = this.options.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+    this.subscriber.on('error', () => undefined); // ioredis reconnects and resubscribes; the poll covers the gap
+    this.subscriber.on('message', onChange);
+    await this.subscriber.subscribe(REGISTRY_CHANNEL).catch(() => undefined);
+    this.listener = listenForReleaseChanges(this.options.databaseUrl, onChange);
+  }
+}
