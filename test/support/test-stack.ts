@@ -6,14 +6,14 @@ import { AppConfig, loadConfig } from '@orderflow/config/app-config';
 import { LocalStack, startLocalStack } from '@orderflow/devstack/local-stack';
 import { runMigrations } from '@orderflow/persistence/migrate';
 import { createDataSource } from '@orderflow/persistence/data-source';
-import { createApiKey } from '@orderflow/auth/api-key-admin';
+import { createApiKey, KeyRateLimit } from '@orderflow/auth/api-key-admin';
 
 export interface TestStack extends LocalStack {
   /** App configuration pointing at this stack; PORT 0 picks a free port. */
   config(overrides?: Record<string, string>): AppConfig;
   /** A direct connection to the primary, for arranging data and checking invariants. */
   db: DataSource;
-  createKey(scopes: string[]): Promise<string>;
+  createKey(scopes: string[], rateLimit?: KeyRateLimit): Promise<string>;
   /** A directory of this stack's own, for logs of processes a test starts. */
   rootDir: string;
 }
@@ -40,7 +40,7 @@ export async function startTestStack(options: { synchronousStandby?: boolean } =
       rootDir,
       db,
       config,
-      createKey: async (scopes) => (await createApiKey(db, `test-${scopes.join('+')}`, scopes)).key,
+      createKey: async (scopes, rateLimit) => (await createApiKey(db, `test-${scopes.join('+')}`, scopes, rateLimit)).key,
       stop: async () => {
         await db.destroy().catch(() => undefined);
         await stack.stop();

@@ -35,7 +35,18 @@ export interface AppConfig {
     reportsBucket: string;
   };
   reporting: { maxReplicaLagSeconds: number };
-  worker: { pollers: number; waitTimeSeconds: number; maxInFlight: number; shutdownGraceMs: number };
+  /** Default token bucket of API keys stored without their own limit; null: not limited. */
+  rateLimit: { ratePerSecond: number; burst: number } | null;
+  worker: {
+    pollers: number;
+    waitTimeSeconds: number;
+    maxInFlight: number;
+    shutdownGraceMs: number;
+    /** AIMD concurrency from the database's latency (docs/operations.md); off: always pool - 1. */
+    adaptiveConcurrency: boolean;
+    dbLatencyTargetMs: number;
+    minConcurrency: number;
+  };
   /** The connection URLs' passwords as they are now (a secrets refresh may rotate them). */
   credentials: ConnectionCredentials;
   release: {
@@ -150,9 +161,9 @@ export function loadConfig(required: readonly ConfigKey[], env: Env = process.en
     if (!Number.isFinite(value) || value < min || value > max) problems.push(`${name}: must be a number between ${min} and ${max}, got "${raw}"`);
     return value;
   };
-  const bool = (name: string) => {
+  const bool = (name: string, fallback = false) => {
     const raw = get(name);
-    if (raw === undefined) return false;
+    if (raw === undefined) return fallback;
     if (!['true', 'false', '1', '0'].includes(raw)) problems.push(`${name}: must be true or false, got "${raw}"`);
     return raw === 'true' || raw === '1';
   };
@@ -202,11 +213,15 @@ export function loadConfig(required: readonly ConfigKey[], env: Env = process.en
       reportsBucket: need('REPORTS_BUCKET'),
     },
     reporting: { maxReplicaLagSeconds: int('MAX_REPLICA_LAG_SECONDS', 30, 1, 86400) },
+    rateLimit: null,
     worker: {
       pollers: int('SQS_POLLERS', 4, 1, 32),
       waitTimeSeconds: int('SQS_WAIT_TIME_SECONDS', 10, 0, 20),
       maxInFlight: int('SQS_MAX_IN_FLIGHT', 100, 10, 10000),
       shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 20000, 0, 25000),
+      adaptiveConcurrency: bool('WORKER_ADAPTIVE_CONCURRENCY', true),
+      dbLatencyTargetMs: int('WORKER_DB_LATENCY_TARGET_MS', 20, 1, 60000),
+      minConcurrency: int('WORKER_MIN_CONCURRENCY', 4, 1, 500),
     },
     release: {
       routeTokenKeys: routeKeys.keys,
@@ -242,6 +257,9 @@ export function loadConfig(required: readonly ConfigKey[], env: Env = process.en
       if (value && hasPassword(value)) problems.push(`${name}: must carry no password when DATABASE_IAM_AUTH=true (the IAM token is the password)`);
     }
   }
+  const ratePerSecond = int('API_RATE_LIMIT_PER_SECOND', 1000, 0, 1_000_000);
+  const burst = int('API_RATE_LIMIT_BURST', Math.max(1, ratePerSecond * 2), 1, 2_000_000);
+  config.rateLimit = ratePerSecond > 0 ? { ratePerSecond, burst } : null;
   config.credentials = new ConnectionCredentials({
     DATABASE_URL: config.databaseUrl,
     DATABASE_REPLICA_URL: config.databaseReplicaUrl,

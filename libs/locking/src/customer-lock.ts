@@ -1,7 +1,8 @@
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import { Lock, Redlock } from '@sesamecare-oss/redlock';
 import { KeyedMutex } from './keyed-mutex';
-import { nextFenceToken } from './fence-token';
+import { LockRedis, lockKey, tryAcquire, withLockScripts } from './lock-scripts';
 
 export interface LockLease {
   /** Monotonic per customer; PostgreSQL refuses a commit carrying an older token than it has seen. */
@@ -23,78 +24,103 @@ export interface CustomerLockOptions {
   waitTimeoutMs: number;
 }
 
+interface HeldLock {
+  customerId: string;
+  owner: string;
+  /** Conservative: from before the acquiring call was sent, minus clock drift. */
+  expiration: number;
+}
+
+const RETRY_DELAY_MS = 10;
+
 /**
- * The per-customer lock that makes one customer's work sequential across every instance:
- * a redlock lock in Redis, extended while the work runs, released at the end.
+ * The per-customer lock that makes one customer's work sequential across every instance: a
+ * single-instance Redis lock (SET NX PX with a random owner, the redlock algorithm for one node),
+ * extended while the work runs, released at the end. Acquire + fencing token, extend and release
+ * are one Lua script each (lock-scripts.ts), so an order costs two Redis round trips; redlock
+ * itself needs a second round trip for the token.
  */
 export class CustomerLock {
-  private readonly redlock: Redlock;
   private readonly local = new KeyedMutex();
-  private readonly retryDelayMs = 10;
+  private readonly redis: LockRedis;
 
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly options: CustomerLockOptions,
   ) {
-    this.redlock = new Redlock([redis], {
-      retryCount: Math.ceil(options.waitTimeoutMs / this.retryDelayMs),
-      retryDelay: this.retryDelayMs,
-      retryJitter: this.retryDelayMs,
-      automaticExtensionThreshold: 500,
-    });
-    // Failed extensions are reported through the lease's signal, not as unhandled events.
-    this.redlock.on('error', () => undefined);
+    this.redis = withLockScripts(redis);
   }
 
   async withLock<T>(customerId: string, work: (lease: LockLease) => Promise<T>): Promise<T> {
     const started = performance.now();
     return this.local.run(customerId, async () => {
-      const lock = await this.acquire(customerId);
+      const { lock, fenceToken } = await this.acquire(customerId, this.options.ttlMs);
       const controller = new AbortController();
       const extender = this.keepExtended(lock, controller);
       try {
-        const fenceToken = await nextFenceToken(this.redis, customerId);
         return await work({ fenceToken, signal: controller.signal, waitedMs: performance.now() - started });
       } finally {
         extender.stop();
         // A lock that expired is simply gone; fencing already kept its holder from committing.
-        await this.redlock.release(lock, { retryCount: 0 }).catch(() => undefined);
+        await this.release(lock);
       }
     });
   }
 
   /** Acquires a lock with a caller-chosen TTL and no extension: for tests of expiry and fencing. */
   async acquireUnextended(customerId: string, ttlMs: number): Promise<{ fenceToken: string; release(): Promise<void> }> {
-    const lock = await this.redlock.acquire([lockKey(customerId)], ttlMs);
-    const fenceToken = await nextFenceToken(this.redis, customerId);
-    return { fenceToken, release: async () => void (await this.redlock.release(lock, { retryCount: 0 }).catch(() => undefined)) };
+    const { lock, fenceToken } = await this.acquire(customerId, ttlMs);
+    return { fenceToken, release: () => this.release(lock) };
   }
 
-  private async acquire(customerId: string): Promise<Lock> {
-    try {
-      return await this.redlock.acquire([lockKey(customerId)], this.options.ttlMs);
-    } catch (error) {
-      throw new LockUnavailableError(customerId, error);
+  /** Retries every 10-20 ms while another instance holds the customer, up to waitTimeoutMs. */
+  private async acquire(customerId: string, ttlMs: number): Promise<{ lock: HeldLock; fenceToken: string }> {
+    const owner = randomBytes(16).toString('hex');
+    const deadline = Date.now() + this.options.waitTimeoutMs;
+    for (;;) {
+      const sentAt = Date.now();
+      let attempt;
+      try {
+        attempt = await tryAcquire(this.redis, customerId, owner, ttlMs);
+      } catch (error) {
+        throw new LockUnavailableError(customerId, error);
+      }
+      if ('fenceToken' in attempt) {
+        // Redlock's drift allowance: the lock counts as lost a little before Redis expires it.
+        const expiration = sentAt + ttlMs - Math.ceil(ttlMs * 0.01) - 2;
+        return { lock: { customerId, owner, expiration }, fenceToken: attempt.fenceToken };
+      }
+      if (Date.now() + RETRY_DELAY_MS > deadline) throw new LockUnavailableError(customerId);
+      await sleep(RETRY_DELAY_MS + Math.random() * RETRY_DELAY_MS);
     }
   }
 
-  private keepExtended(initial: Lock, controller: AbortController): { stop(): void } {
-    let lock = initial;
+  private async release(lock: HeldLock): Promise<void> {
+    await this.redis.orderflowLockRelease(lockKey(lock.customerId), lock.owner).catch(() => undefined);
+  }
+
+  private keepExtended(lock: HeldLock, controller: AbortController): { stop(): void } {
     let timer: NodeJS.Timeout | undefined;
     let stopped = false;
+    const ttlMs = this.options.ttlMs;
     const schedule = () => {
       // Extend when two thirds of the TTL are left, so one failed attempt still leaves time.
-      const delay = Math.max(0, lock.expiration - Date.now() - (this.options.ttlMs * 2) / 3);
+      const delay = Math.max(0, lock.expiration - Date.now() - (ttlMs * 2) / 3);
       timer = setTimeout(extend, delay);
     };
     const extend = async () => {
+      const sentAt = Date.now();
       try {
-        lock = await this.redlock.extend(lock, this.options.ttlMs, { retryCount: 0 });
-        if (!stopped) schedule();
+        const extended = await this.redis.orderflowLockExtend(lockKey(lock.customerId), lock.owner, ttlMs);
+        if (stopped) return;
+        // The key is gone or someone else's: the lock was lost, the work must not commit.
+        if (extended !== 1) return controller.abort(new LockUnavailableError(lock.customerId));
+        lock.expiration = sentAt + ttlMs - Math.ceil(ttlMs * 0.01) - 2;
+        schedule();
       } catch (error) {
         if (stopped) return;
         if (lock.expiration > Date.now() + 200) timer = setTimeout(extend, 100);
-        else controller.abort(new LockUnavailableError(lock.resources[0], error));
+        else controller.abort(new LockUnavailableError(lock.customerId, error));
       }
     };
     schedule();
@@ -105,8 +131,4 @@ export class CustomerLock {
       },
     };
   }
-}
-
-function lockKey(customerId: string): string {
-  return `orderflow:lock:customer:{${customerId}}`;
 }
