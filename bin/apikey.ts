@@ -20,7 +20,7 @@ void runCli(async () => {
   const [command, argument] = positionals;
   if (!['create', 'list', 'revoke'].includes(command)) throw new Error(USAGE);
   const config = await loadProgramConfig(['DATABASE_URL']);
-  const db = await createDataSource({ url: config.databaseUrl, poolSize: 1, applicationName: 'orderflow-apikey' }).initialize();
+  const db = await createDataSource({ url: config.databaseUrl, poolSize: 1, applicationName: 'orderflow-apikey', connection: config.database }).initialize();
   try {
     if (command === 'create') {
       if (!values.name || !values.scopes) throw new Error(USAGE);

@@ -23,12 +23,12 @@ export interface TestStack extends LocalStack {
  * ports in a fresh directory, and migrates the schema. Every suite gets its own, so suites
  * never share state and may restart services.
  */
-export async function startTestStack(): Promise<TestStack> {
+export async function startTestStack(options: { synchronousStandby?: boolean } = {}): Promise<TestStack> {
   const rootDir = mkdtempSync(join(tmpdir(), 'orderflow-test-'));
   // In-process apps get AWS credentials the way production does: from the SDK's default chain.
   process.env.AWS_ACCESS_KEY_ID ??= 'test';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
-  const stack = await startLocalStack({ rootDir });
+  const stack = await startLocalStack({ rootDir, ...options });
   try {
     await runMigrations(stack.env.DATABASE_URL);
     // Checks scan whole tables (the export's checksum over 200,000 orders): no 15 s query limit.
