@@ -5,6 +5,6 @@ import { runCli } from './run-cli';
 /** `npm run migrate`: applies pending migrations to DATABASE_URL. */
 void runCli(async () => {
   const config = await loadProgramConfig(['DATABASE_URL']);
-  const applied = await runMigrations(config.databaseUrl);
+  const applied = await runMigrations(config.databaseUrl, config.database);
   console.log(applied.length ? `applied: ${applied.join(', ')}` : 'schema is up to date');
 });

@@ -45,6 +45,7 @@ void runCli(async () => {
   try {
     const summary = await exportOrders({
       replicaUrl: config.databaseReplicaUrl,
+      connection: config.database,
       range: args.range,
       format: args.format,
       out,

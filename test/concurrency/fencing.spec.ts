@@ -77,4 +77,39 @@ describe('fencing of the per-customer lock', () => {
     await lease.release();
     expect(await stack.db.query(`SELECT 1 FROM orders WHERE customer_id = $1`, [customerId])).toEqual([]);
   });
+
+  it('keeps a lock extended while its work outlives the TTL, so nobody else gets it meanwhile', async () => {
+    const customerId = `fence-${randomUUID().slice(0, 8)}`;
+    const key = `orderflow:lock:customer:{${customerId}}`;
+    const impatient = new CustomerLock(redis, { ttlMs: 2000, waitTimeoutMs: 200 });
+    let aborted = true;
+    await lock.withLock(customerId, async (lease) => {
+      // Past 1.5 TTLs: without the extensions the key would be gone.
+      const until = Date.now() + 3000;
+      await eventually('1.5 TTLs to pass', async () => Date.now() >= until, 10_000, 100);
+      expect(await redis.exists(key)).toBe(1);
+      await expect(impatient.acquireUnextended(customerId, 2000)).rejects.toThrow(`could not lock customer ${customerId}`);
+      aborted = lease.signal.aborted;
+    });
+    expect(aborted).toBe(false);
+    // Released at the end: the next holder gets it at once.
+    const next = await impatient.acquireUnextended(customerId, 2000);
+    await next.release();
+  });
+
+  it('aborts the lease when the lock was taken away, and never releases another holder\'s lock', async () => {
+    const customerId = `fence-${randomUUID().slice(0, 8)}`;
+    const key = `orderflow:lock:customer:{${customerId}}`;
+    let stolen: { fenceToken: string; release(): Promise<void> } | undefined;
+    await lock.withLock(customerId, async (lease) => {
+      // The key vanishes (an operator, a failover) and another instance takes the customer.
+      await redis.del(key);
+      stolen = await lock.acquireUnextended(customerId, 10_000);
+      await eventually('the lease to be aborted', async () => lease.signal.aborted, 10_000, 50);
+    });
+    // withLock released only its own lock: the other holder's is still there.
+    expect(await redis.exists(key)).toBe(1);
+    await stolen!.release();
+    expect(await redis.exists(key)).toBe(0);
+  });
 });

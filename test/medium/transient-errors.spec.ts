@@ -35,6 +35,15 @@ describe('transient-error classifier on real failures', () => {
     await stack.close();
   });
 
+  it('retries a write refused by a read-only server (25006, what a failover throws)', async () => {
+    const client = await connect();
+    await client.query('BEGIN READ ONLY'); // the same refusal a standby or an Aurora reader gives
+    const readOnly = await failure(() => client.query('UPDATE classifier_probe SET v = v + 1 WHERE id = 1'));
+    await client.query('ROLLBACK');
+    expect((readOnly as { code: string }).code).toBe('25006');
+    expect(isTransientError(readOnly)).toBe(true);
+  });
+
   it('retries a deadlock (40P01) and a serialization failure (40001)', async () => {
     const [a, b] = [await connect(), await connect()];
     await a.query('BEGIN');

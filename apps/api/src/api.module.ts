@@ -5,7 +5,8 @@ import { LoggerModule } from 'nestjs-pino';
 import { InstanceRegistrationModule } from '@orderflow/release/instance-registration.module';
 import { AppConfig } from '@orderflow/config/app-config';
 import { APP_CONFIG, ConfigModule } from '@orderflow/config/config.module';
-import { ApiKeyGuard } from '@orderflow/http/auth';
+import { ApiKeyGuard, RATE_LIMITER } from '@orderflow/http/auth';
+import { ApiKeyRateLimiter } from '@orderflow/auth/rate-limiter';
 import { HealthController } from '@orderflow/http/health';
 import { MetricsController } from '@orderflow/http/metrics.controller';
 import { loggerParams } from '@orderflow/http/http-app';
@@ -47,6 +48,11 @@ export class ApiModule implements OnApplicationBootstrap, OnApplicationShutdown 
       ],
       providers: [
         { provide: APP_GUARD, useClass: ApiKeyGuard },
+        {
+          provide: RATE_LIMITER,
+          inject: [REDIS, APP_CONFIG],
+          useFactory: (redis: Redis, c: AppConfig) => new ApiKeyRateLimiter(redis, c.rateLimit),
+        },
         {
           provide: InstanceRegistry,
           inject: [REDIS, APP_CONFIG],

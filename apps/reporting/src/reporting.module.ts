@@ -42,6 +42,7 @@ export class ReportingModule implements OnApplicationShutdown {
               poolSize: c.databasePoolSize,
               applicationName: 'orderflow-reporting',
               password: () => c.credentials.password('DATABASE_REPLICA_URL'),
+              connection: c.database,
             }).initialize(),
         },
         { provide: ApiKeyVerifier, inject: [REPLICA_DB], useFactory: (db: DataSource) => new ApiKeyVerifier(db) },

@@ -1,4 +1,4 @@
-import { ArgumentsHost, Catch, Controller, RpcExceptionFilter, UseFilters } from '@nestjs/common';
+import { ArgumentsHost, Catch, Controller, Inject, RpcExceptionFilter, UseFilters } from '@nestjs/common';
 import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import { Observable, throwError } from 'rxjs';
 import { OrderProcessingService } from '@orderflow/orders/order-processing.service';
@@ -7,6 +7,10 @@ import { OrderMessage } from '@orderflow/contracts/order-message';
 import { CommandContext } from '@orderflow/orders/order-events';
 import { PermanentMessageError } from '@orderflow/messaging/sqs.transport';
 import { SqsContext } from '@orderflow/messaging/sqs-context';
+import { AdaptiveLimiter } from '@orderflow/orders/adaptive-concurrency';
+
+/** How many messages may be in the database at once (worker.module.ts). */
+export const WORKER_LIMITER = Symbol('WORKER_LIMITER');
 
 /** Hands handler errors to the transport unchanged, so that it can tell retry from dead-letter. */
 @Catch()
@@ -23,13 +27,16 @@ class RethrowFilter implements RpcExceptionFilter {
 @Controller()
 @UseFilters(RethrowFilter)
 export class OrderMessagesController {
-  constructor(private readonly processing: OrderProcessingService) {}
+  constructor(
+    private readonly processing: OrderProcessingService,
+    @Inject(WORKER_LIMITER) private readonly limiter: AdaptiveLimiter,
+  ) {}
 
   @MessagePattern('order.place')
   async place(@Payload() message: OrderMessage, @Ctx() sqs: SqsContext) {
     if (message.type !== 'order.place') throw new PermanentMessageError('UNKNOWN_TYPE', message.type);
     try {
-      const { order } = await this.processing.placeOrder(message.order, commandContext(sqs));
+      const { order } = await this.limiter.run(() => this.processing.placeOrder(message.order, commandContext(sqs)));
       return { orderId: order.id, status: order.status };
     } catch (error) {
       if (error instanceof IdempotencyConflictError) throw new PermanentMessageError('IDEMPOTENCY_CONFLICT', error.message);
@@ -41,7 +48,7 @@ export class OrderMessagesController {
   async cancel(@Payload() message: OrderMessage, @Ctx() sqs: SqsContext) {
     if (message.type !== 'order.cancel') throw new PermanentMessageError('UNKNOWN_TYPE', message.type);
     try {
-      const { order } = await this.processing.cancelOrder(message.orderId, commandContext(sqs), message.customerId);
+      const { order } = await this.limiter.run(() => this.processing.cancelOrder(message.orderId, commandContext(sqs), message.customerId));
       return { orderId: order.id, status: order.status };
     } catch (error) {
       if (error instanceof OrderNotFoundError) throw new PermanentMessageError('ORDER_NOT_FOUND', error.message);

@@ -18,6 +18,10 @@ import { OutboxRelay } from '@orderflow/messaging/outbox-relay';
 import { OrderMessagesController } from './order-messages.controller';
 import { decodeOrderMessage } from './order-message-decoder';
 import { isTransientError } from '@orderflow/orders/order-errors';
+import { OrderProcessingService } from '@orderflow/orders/order-processing.service';
+import { AdaptiveLimiter, AimdController } from '@orderflow/orders/adaptive-concurrency';
+import { workerConcurrencyLimit } from '@orderflow/observability/metrics';
+import { WORKER_LIMITER } from './order-messages.controller';
 
 /** The SQS worker: the orders queue transport, the outbox relay, health and metrics on PORT. */
 @Module({})
@@ -51,6 +55,23 @@ export class WorkerModule implements OnApplicationBootstrap, BeforeApplicationSh
               maxConcurrency: Math.max(1, c.databasePoolSize - 1),
               isTransient: isTransientError,
             }),
+        },
+        {
+          // Live REST traffic first: the worker lets only as many messages into the database as
+          // keep its transactions within the latency target (the backlog takes what is left).
+          provide: WORKER_LIMITER,
+          inject: [OrderProcessingService, APP_CONFIG],
+          useFactory: (processing: OrderProcessingService, c: AppConfig) => {
+            const max = Math.max(1, c.databasePoolSize - 1);
+            if (!c.worker.adaptiveConcurrency) return new AdaptiveLimiter(() => max);
+            const aimd = new AimdController({ min: Math.min(c.worker.minConcurrency, max), max, targetMs: c.worker.dbLatencyTargetMs });
+            processing.onTransaction((ms) => {
+              aimd.observe(ms);
+              workerConcurrencyLimit.set(aimd.limit);
+            });
+            workerConcurrencyLimit.set(aimd.limit);
+            return new AdaptiveLimiter(() => aimd.limit);
+          },
         },
         {
           provide: OutboxRelay,

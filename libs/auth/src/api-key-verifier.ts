@@ -6,6 +6,9 @@ export interface Principal {
   keyId: string;
   name: string;
   scopes: ReadonlySet<string>;
+  /** The key's own rate limit; null: the configured default. */
+  ratePerSecond: number | null;
+  burst: number | null;
 }
 
 const CACHE_TTL_MS = 30_000;
@@ -38,7 +41,9 @@ export class ApiKeyVerifier {
       if (cached && cached.expires + STALE_IF_ERROR_MS > Date.now()) return cached.principal;
       throw error;
     }
-    const principal = record ? { keyId: record.id, name: record.name, scopes: new Set(record.scopes) } : null;
+    const principal = record
+      ? { keyId: record.id, name: record.name, scopes: new Set(record.scopes), ratePerSecond: record.ratePerSecond, burst: record.burst }
+      : null;
     if (this.cache.size >= CACHE_MAX) this.cache.clear();
     this.cache.set(keyHash, { principal, expires: Date.now() + CACHE_TTL_MS });
     return principal;

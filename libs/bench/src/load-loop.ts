@@ -41,14 +41,23 @@ class Tally {
   }
 }
 
-/** `concurrency` clients, each sending its next request as soon as the previous one is answered, for `durationMs`. */
-export async function runClosedLoop(opts: { concurrency: number; durationMs: number; op: Operation; onProgress?: (done: number) => void }): Promise<LoopResult> {
+/**
+ * `concurrency` clients, each sending its next request as soon as the previous one is answered,
+ * for `durationMs` or until `stop()` answers true.
+ */
+export async function runClosedLoop(opts: {
+  concurrency: number;
+  durationMs: number;
+  op: Operation;
+  onProgress?: (done: number) => void;
+  stop?: () => boolean;
+}): Promise<LoopResult> {
   const tally = new Tally();
   const started = performance.now();
   const deadline = started + opts.durationMs;
   let index = 0;
   const client = async (_: unknown, slot: number) => {
-    while (performance.now() < deadline) {
+    while (performance.now() < deadline && !opts.stop?.()) {
       await tally.run(opts.op, index++, slot);
       opts.onProgress?.(tally.ok + tally.errors);
     }

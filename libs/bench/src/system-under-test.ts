@@ -97,7 +97,8 @@ export async function startSystem(opts: {
   try {
     await runMigrations(env.DATABASE_URL);
     const db = await createDataSource({ url: env.DATABASE_URL, poolSize: 1, applicationName: 'orderflow-bench-setup' }).initialize();
-    const { key: apiKey } = await createApiKey(db, 'bench harness', [...SCOPES]);
+    // The harness is the only client and measures the API's limits, not its per-key rate limit.
+    const { key: apiKey } = await createApiKey(db, 'bench harness', [...SCOPES], { ratePerSecond: 1_000_000, burst: 1_000_000 });
     await db.destroy();
     pool = new Pool({ connectionString: env.DATABASE_URL, max: 70, application_name: 'orderflow-bench', connectionTimeoutMillis: 5_000, idleTimeoutMillis: 0 });
     pool.on('error', () => undefined); // idle clients lose their server during a primary restart

@@ -168,6 +168,68 @@ describe('loading the configuration', () => {
   });
 });
 
+describe('database connections (TLS, IAM, prepared statements)', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'orderflow-config-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('defaults to plain connections, password auth and named prepared statements', () => {
+    expect(loadConfig([], {}).database).toEqual({ tls: 'disable', iamAuth: false, preparedStatements: true, region: 'us-east-1' });
+  });
+
+  it('reads TLS with the RDS CA, IAM auth in the configured region, and prepared statements off', () => {
+    const ca = join(dir, 'rds-ca.pem');
+    writeFileSync(ca, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    const config = loadConfig([], {
+      DATABASE_URL: 'postgres://orderflow_app@cluster.example:5432/orderflow',
+      DATABASE_TLS: 'verify-full',
+      DATABASE_CA_FILE: ca,
+      DATABASE_IAM_AUTH: 'true',
+      DATABASE_PREPARED_STATEMENTS: 'false',
+      AWS_REGION: 'eu-west-1',
+    });
+    expect(config.database).toEqual({
+      tls: 'verify-full',
+      caCertificate: expect.stringContaining('BEGIN CERTIFICATE'),
+      iamAuth: true,
+      preparedStatements: false,
+      region: 'eu-west-1',
+    });
+  });
+
+  it('names every inconsistent or bad database setting', () => {
+    const notPem = join(dir, 'not-a-cert.pem');
+    writeFileSync(notPem, 'hello');
+    expect(problemsOf([], { DATABASE_TLS: 'prefer', DATABASE_PREPARED_STATEMENTS: 'no' })).toEqual([
+      'DATABASE_PREPARED_STATEMENTS: must be true or false, got "no"',
+      'DATABASE_TLS: must be one of disable, require, verify-full, got "prefer"',
+    ]);
+    expect(problemsOf([], { DATABASE_CA_FILE: notPem })).toEqual(['DATABASE_CA_FILE: set, but DATABASE_TLS is disable']);
+    expect(problemsOf([], { DATABASE_TLS: 'verify-full', DATABASE_CA_FILE: notPem })).toEqual([`DATABASE_CA_FILE: ${notPem} holds no PEM certificate`]);
+    expect(problemsOf([], { DATABASE_TLS: 'require', DATABASE_CA_FILE: join(dir, 'missing.pem') })).toEqual([
+      `DATABASE_CA_FILE: cannot read ${join(dir, 'missing.pem')} (ENOENT)`,
+    ]);
+    expect(problemsOf([], { DATABASE_TLS: 'require', DATABASE_URL: 'postgres://u@db/x?sslmode=disable' })).toEqual([
+      'DATABASE_URL: has sslmode; remove it, DATABASE_TLS sets TLS',
+    ]);
+  });
+
+  it('refuses IAM auth without TLS, or with a password in a database URL, without echoing the password', () => {
+    const problems = problemsOf([], {
+      DATABASE_IAM_AUTH: 'true',
+      DATABASE_URL: 'postgres://orderflow_app:s3cret@cluster.example/orderflow',
+      DATABASE_REPLICA_URL: 'postgres://orderflow_reporting@reader.example/orderflow',
+    });
+    expect(problems).toEqual([
+      'DATABASE_IAM_AUTH: needs DATABASE_TLS=require or verify-full (RDS accepts IAM tokens over TLS only)',
+      'DATABASE_URL: must carry no password when DATABASE_IAM_AUTH=true (the IAM token is the password)',
+    ]);
+    expect(problems.join('\n')).not.toContain('s3cret');
+  });
+});
+
 describe('release settings', () => {
   const secret = 's'.repeat(32);
 

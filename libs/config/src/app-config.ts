@@ -19,6 +19,8 @@ export interface AppConfig {
   databaseReplicaUrl: string;
   redisUrl: string;
   databasePoolSize: number;
+  /** How the apps connect to PostgreSQL (both URLs): TLS, IAM authentication, prepared statements. */
+  database: DatabaseConnectionConfig;
   lockTtlMs: number;
   lockWaitTimeoutMs: number;
   maintenanceMode: boolean;
@@ -33,7 +35,18 @@ export interface AppConfig {
     reportsBucket: string;
   };
   reporting: { maxReplicaLagSeconds: number };
-  worker: { pollers: number; waitTimeSeconds: number; maxInFlight: number; shutdownGraceMs: number };
+  /** Default token bucket of API keys stored without their own limit; null: not limited. */
+  rateLimit: { ratePerSecond: number; burst: number } | null;
+  worker: {
+    pollers: number;
+    waitTimeSeconds: number;
+    maxInFlight: number;
+    shutdownGraceMs: number;
+    /** AIMD concurrency from the database's latency (docs/operations.md); off: always pool - 1. */
+    adaptiveConcurrency: boolean;
+    dbLatencyTargetMs: number;
+    minConcurrency: number;
+  };
   /** The connection URLs' passwords as they are now (a secrets refresh may rotate them). */
   credentials: ConnectionCredentials;
   release: {
@@ -65,6 +78,21 @@ export interface RouterSettings {
   pollMs: number;
   /** Defaults for every release; a release's own `bounds` override them. */
   bounds: { maxErrorRateDelta: number; maxTimeoutRateDelta: number; maxP95Ratio: number; p95FloorMs: number; minRequests: number };
+}
+
+export type DatabaseTls = 'disable' | 'require' | 'verify-full';
+
+export interface DatabaseConnectionConfig {
+  /** disable: plain TCP; require: encrypted, server not verified; verify-full: CA and host name verified. */
+  tls: DatabaseTls;
+  /** PEM read from DATABASE_CA_FILE at start (the RDS CA bundle); Node's own CA list when absent. */
+  caCertificate?: string;
+  /** Passwords are IAM auth tokens from @aws-sdk/rds-signer (the URL carries the user, no password). */
+  iamAuth: boolean;
+  /** false: unnamed statements only, so that RDS Proxy does not pin a session per connection. */
+  preparedStatements: boolean;
+  /** Region that signs IAM auth tokens (AWS_REGION). */
+  region: string;
 }
 
 export type ConfigKey =
@@ -133,12 +161,14 @@ export function loadConfig(required: readonly ConfigKey[], env: Env = process.en
     if (!Number.isFinite(value) || value < min || value > max) problems.push(`${name}: must be a number between ${min} and ${max}, got "${raw}"`);
     return value;
   };
-  const bool = (name: string) => {
+  const bool = (name: string, fallback = false) => {
     const raw = get(name);
-    if (raw === undefined) return false;
+    if (raw === undefined) return fallback;
     if (!['true', 'false', '1', '0'].includes(raw)) problems.push(`${name}: must be true or false, got "${raw}"`);
     return raw === 'true' || raw === '1';
   };
+
+  const boolDefault = (name: string, fallback: boolean) => (get(name) === undefined ? fallback : bool(name));
 
   const portRaw = need('PORT');
   let port = 0;
@@ -163,6 +193,12 @@ export function loadConfig(required: readonly ConfigKey[], env: Env = process.en
     databaseReplicaUrl: url('DATABASE_REPLICA_URL', ['postgres', 'postgresql']),
     redisUrl: url('REDIS_URL', ['redis', 'rediss']),
     databasePoolSize: int('DATABASE_POOL_SIZE', 10, 1, 500),
+    database: {
+      tls: 'disable',
+      iamAuth: bool('DATABASE_IAM_AUTH'),
+      preparedStatements: boolDefault('DATABASE_PREPARED_STATEMENTS', true),
+      region: 'us-east-1',
+    },
     lockTtlMs: int('LOCK_TTL_MS', 5000, 2000, 600000),
     lockWaitTimeoutMs: int('LOCK_WAIT_TIMEOUT_MS', 10000, 100, 600000),
     maintenanceMode: bool('MAINTENANCE_MODE'),
@@ -177,11 +213,15 @@ export function loadConfig(required: readonly ConfigKey[], env: Env = process.en
       reportsBucket: need('REPORTS_BUCKET'),
     },
     reporting: { maxReplicaLagSeconds: int('MAX_REPLICA_LAG_SECONDS', 30, 1, 86400) },
+    rateLimit: null,
     worker: {
       pollers: int('SQS_POLLERS', 4, 1, 32),
       waitTimeSeconds: int('SQS_WAIT_TIME_SECONDS', 10, 0, 20),
       maxInFlight: int('SQS_MAX_IN_FLIGHT', 100, 10, 10000),
       shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 20000, 0, 25000),
+      adaptiveConcurrency: bool('WORKER_ADAPTIVE_CONCURRENCY', true),
+      dbLatencyTargetMs: int('WORKER_DB_LATENCY_TARGET_MS', 20, 1, 60000),
+      minConcurrency: int('WORKER_MIN_CONCURRENCY', 4, 1, 500),
     },
     release: {
       routeTokenKeys: routeKeys.keys,
@@ -209,6 +249,17 @@ export function loadConfig(required: readonly ConfigKey[], env: Env = process.en
     },
     credentials: new ConnectionCredentials({}),
   };
+  config.database.region = config.aws.region;
+  readDatabaseTls(config, get, problems);
+  if (config.database.iamAuth) {
+    if (config.database.tls === 'disable') problems.push('DATABASE_IAM_AUTH: needs DATABASE_TLS=require or verify-full (RDS accepts IAM tokens over TLS only)');
+    for (const [name, value] of [['DATABASE_URL', config.databaseUrl], ['DATABASE_REPLICA_URL', config.databaseReplicaUrl]] as const) {
+      if (value && hasPassword(value)) problems.push(`${name}: must carry no password when DATABASE_IAM_AUTH=true (the IAM token is the password)`);
+    }
+  }
+  const ratePerSecond = int('API_RATE_LIMIT_PER_SECOND', 1000, 0, 1_000_000);
+  const burst = int('API_RATE_LIMIT_BURST', Math.max(1, ratePerSecond * 2), 1, 2_000_000);
+  config.rateLimit = ratePerSecond > 0 ? { ratePerSecond, burst } : null;
   config.credentials = new ConnectionCredentials({
     DATABASE_URL: config.databaseUrl,
     DATABASE_REPLICA_URL: config.databaseReplicaUrl,
@@ -223,6 +274,42 @@ export function loadConfig(required: readonly ConfigKey[], env: Env = process.en
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+const TLS_MODES: readonly DatabaseTls[] = ['disable', 'require', 'verify-full'];
+
+/** DATABASE_TLS and DATABASE_CA_FILE; the CA is read here, once, like every other setting. */
+function readDatabaseTls(config: AppConfig, get: (name: string) => string | undefined, problems: string[]): void {
+  const tls = get('DATABASE_TLS');
+  if (tls !== undefined) {
+    if (TLS_MODES.includes(tls as DatabaseTls)) config.database.tls = tls as DatabaseTls;
+    else problems.push(`DATABASE_TLS: must be one of ${TLS_MODES.join(', ')}, got "${tls}"`);
+    for (const [name, value] of [['DATABASE_URL', config.databaseUrl], ['DATABASE_REPLICA_URL', config.databaseReplicaUrl]] as const) {
+      // pg lets the URL's sslmode win over the TLS settings given beside it: one place only.
+      if (value && /[?&]sslmode=/.test(value)) problems.push(`${name}: has sslmode; remove it, DATABASE_TLS sets TLS`);
+    }
+  }
+  const caFile = get('DATABASE_CA_FILE');
+  if (caFile === undefined) return;
+  if (config.database.tls === 'disable') {
+    problems.push('DATABASE_CA_FILE: set, but DATABASE_TLS is disable');
+    return;
+  }
+  try {
+    const pem = readFileSync(caFile, 'utf8');
+    if (!pem.includes('-----BEGIN CERTIFICATE-----')) problems.push(`DATABASE_CA_FILE: ${caFile} holds no PEM certificate`);
+    else config.database.caCertificate = pem;
+  } catch (error) {
+    problems.push(`DATABASE_CA_FILE: cannot read ${caFile} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
+function hasPassword(value: string): boolean {
+  try {
+    return new URL(value).password !== '';
+  } catch {
+    return false;
+  }
 }
 
 /** package.json's version: the nearest package.json above this file (src under Jest, dist when built). */

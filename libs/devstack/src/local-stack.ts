@@ -12,6 +12,8 @@ export interface LocalStackOptions {
   rootDir: string;
   /** Default 'us-east-1'. */
   region?: string;
+  /** Adds a synchronous standby to PostgreSQL (failover tests; see PostgresPairOptions). */
+  synchronousStandby?: boolean;
 }
 
 export interface LocalStackEnv {
@@ -44,7 +46,7 @@ const REPORTS_BUCKET = 'orderflow-reports';
 
 /** Postgres primary + replica, Redis and fauxqs on free ports, with the queues and bucket the apps expect. */
 export async function startLocalStack(opts: LocalStackOptions): Promise<LocalStack> {
-  const { rootDir, region = 'us-east-1' } = opts;
+  const { rootDir, region = 'us-east-1', synchronousStandby } = opts;
   await mkdir(rootDir, { recursive: true });
   if (process.getuid?.() === 0) {
     // As root, postgres runs as the postgres user, which must be able to enter rootDir (mkdtemp makes it 0700).
@@ -52,7 +54,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   }
 
   const started = await Promise.allSettled([
-    startPostgresPair({ rootDir: path.join(rootDir, 'postgres') }),
+    startPostgresPair({ rootDir: path.join(rootDir, 'postgres'), synchronousStandby }),
     startRedis({ logDir: rootDir }),
     startSqsEmulator({ logDir: rootDir }),
   ]);

@@ -11,6 +11,19 @@ export interface PostgresPairOptions {
   rootDir: string;
   /** Default 'orderflow'. */
   database?: string;
+  /**
+   * Also start a synchronous standby (a commit returns only once the standby has it, so promoting
+   * it loses nothing, as on Aurora's shared volume): for failover tests. Default false.
+   */
+  synchronousStandby?: boolean;
+}
+
+/** The synchronous standby of a pair started with `synchronousStandby`. */
+export interface PostgresStandby {
+  url: string;
+  port: number;
+  /** Promotes it to a primary (pg_promote, waiting until it accepts writes). */
+  promote(): Promise<void>;
 }
 
 export interface PostgresPair {
@@ -20,6 +33,8 @@ export interface PostgresPair {
   adminPrimaryUrl: string;
   primaryPort: number;
   replicaPort: number;
+  /** Only with `synchronousStandby`. */
+  standby?: PostgresStandby;
   /** 'fast' = clean shutdown; 'immediate' = crash-like, recovery on next start. */
   stopPrimary(mode?: 'fast' | 'immediate'): Promise<void>;
   /** Starts the primary again on the same port with the same data. */
@@ -30,6 +45,8 @@ export interface PostgresPair {
   /** Stops both servers and deletes rootDir. Idempotent. */
   stop(): Promise<void>;
 }
+
+const STANDBY_NAME = 'devstack_standby';
 
 const url = (port: number, database: string) => `postgres://postgres@127.0.0.1:${port}/${database}`;
 
@@ -64,12 +81,14 @@ async function query<T>(connectionString: string, sql: string, params: unknown[]
 
 /** A primary and a streaming hot-standby replica (pg_basebackup -R), each a child `postgres` process. */
 export async function startPostgresPair(opts: PostgresPairOptions): Promise<PostgresPair> {
-  const { rootDir, database = 'orderflow' } = opts;
+  const { rootDir, database = 'orderflow', synchronousStandby = false } = opts;
   const binDir = findPostgresBinDir();
   const runAs = postgresRunAs();
   const primaryDir = path.join(rootDir, 'primary');
   const replicaDir = path.join(rootDir, 'replica');
+  const standbyDir = path.join(rootDir, 'standby');
   const [primaryPort, replicaPort] = [await freePort(), await freePort()];
+  const standbyPort = synchronousStandby ? await freePort() : 0;
 
   await mkdir(rootDir, { recursive: true });
   // As root, postgres runs as the postgres user, which must own its data dirs and its socket dir.
@@ -100,6 +119,7 @@ export async function startPostgresPair(opts: PostgresPairOptions): Promise<Post
 
   let primary: ServiceProcess | undefined;
   let replica: ServiceProcess | undefined;
+  let standby: ServiceProcess | undefined;
   // The signals pg_ctl stop -m fast / -m immediate would send to the postmaster.
   const stopServer = (proc: ServiceProcess | undefined, mode: 'fast' | 'immediate') =>
     proc?.stop(mode === 'fast' ? 'SIGINT' : 'SIGQUIT');
@@ -119,9 +139,33 @@ export async function startPostgresPair(opts: PostgresPairOptions): Promise<Post
       ...['-R', '-X', 'stream', '-C', '-S', 'devstack_replica', '--checkpoint=fast', '--no-sync'],
     ]);
     replica = await startServer(replicaDir, replicaPort, 'replica');
+    if (synchronousStandby) standby = await startSynchronousStandby();
   } catch (err) {
-    await Promise.all([stopServer(replica, 'immediate'), stopServer(primary, 'immediate')]);
+    await Promise.all([stopServer(standby, 'immediate'), stopServer(replica, 'immediate'), stopServer(primary, 'immediate')]);
     throw err;
+  }
+
+  /** A second standby, named in synchronous_standby_names once it streams, so commits wait for it. */
+  async function startSynchronousStandby(): Promise<ServiceProcess> {
+    await runTool('pg_basebackup', [
+      ...['-h', '127.0.0.1', '-p', String(primaryPort), '-U', 'postgres', '-D', standbyDir],
+      ...['-R', '-X', 'stream', '-C', '-S', 'devstack_standby', '--checkpoint=fast', '--no-sync'],
+    ]);
+    // A later line wins: the same connection as -R wrote, with the name synchronous_standby_names matches.
+    await appendFile(
+      path.join(standbyDir, 'postgresql.auto.conf'),
+      `primary_conninfo = 'host=127.0.0.1 port=${primaryPort} user=postgres application_name=${STANDBY_NAME}'\n`,
+    );
+    const proc = await startServer(standbyDir, standbyPort, 'standby');
+    await query(url(primaryPort, 'postgres'), `ALTER SYSTEM SET synchronous_standby_names = '${STANDBY_NAME}'`);
+    await query(url(primaryPort, 'postgres'), 'SELECT pg_reload_conf()');
+    await waitUntilReady(proc, `standby (port ${standbyPort}) as synchronous standby`, async () => {
+      const rows = await query(url(primaryPort, 'postgres'), `SELECT 1 FROM pg_stat_replication WHERE application_name = $1 AND sync_state = 'sync'`, [
+        STANDBY_NAME,
+      ]);
+      return rows.length === 1;
+    });
+    return proc;
   }
 
   let stopping: Promise<void> | undefined;
@@ -131,6 +175,16 @@ export async function startPostgresPair(opts: PostgresPairOptions): Promise<Post
     adminPrimaryUrl: url(primaryPort, 'postgres'),
     primaryPort,
     replicaPort,
+    standby: synchronousStandby
+      ? {
+          url: url(standbyPort, database),
+          port: standbyPort,
+          async promote() {
+            const [{ promoted }] = await query<{ promoted: boolean }>(url(standbyPort, 'postgres'), 'SELECT pg_promote(true, 30) AS promoted');
+            if (!promoted) throw new Error(`standby (port ${standbyPort}) not promoted within 30 s`);
+          },
+        }
+      : undefined,
     async stopPrimary(mode = 'fast') {
       await stopServer(primary, mode);
     },
@@ -158,7 +212,7 @@ export async function startPostgresPair(opts: PostgresPairOptions): Promise<Post
     },
     stop() {
       stopping ??= (async () => {
-        await Promise.all([stopServer(replica, 'fast'), stopServer(primary, 'fast')]);
+        await Promise.all([stopServer(standby, 'fast'), stopServer(replica, 'fast'), stopServer(primary, 'fast')]);
         await rm(rootDir, { recursive: true, force: true });
       })();
       return stopping;

@@ -50,6 +50,10 @@ export const problems = {
     new HttpProblem(409, 'idempotency-key-conflict', 'Idempotency key reused with a different payload', detail),
   notCancellable: (detail: string, status: string) =>
     new HttpProblem(409, 'order-not-cancellable', 'Order cannot be cancelled', detail, { orderStatus: status }),
+  tooManyRequests: (retryAfterSeconds: number) =>
+    new HttpProblem(429, 'rate-limited', 'Too many requests', `This API key's rate limit is used up; retry after ${retryAfterSeconds} s`, {}, {
+      'retry-after': String(retryAfterSeconds),
+    }),
   releaseConflict: (detail: string) => new HttpProblem(409, 'release-conflict', 'The release action does not fit the release state', detail),
   unavailable: (detail: string, retryAfterSeconds: number) =>
     new HttpProblem(503, 'service-unavailable', 'Service temporarily unavailable', detail, {}, {

@@ -49,7 +49,7 @@ export class CustomerLock {
   async withLock<T>(customerId: string, work: (lease: LockLease) => Promise<T>): Promise<T> {
     const started = performance.now();
     return this.local.run(customerId, async () => {
-      const lock = await this.acquire(customerId);
+      const lock = await this.acquire(customerId, this.options.ttlMs);
       const controller = new AbortController();
       const extender = this.keepExtended(lock, controller);
       try {
@@ -65,14 +65,14 @@ export class CustomerLock {
 
   /** Acquires a lock with a caller-chosen TTL and no extension: for tests of expiry and fencing. */
   async acquireUnextended(customerId: string, ttlMs: number): Promise<{ fenceToken: string; release(): Promise<void> }> {
-    const lock = await this.redlock.acquire([lockKey(customerId)], ttlMs);
+    const lock = await this.acquire(customerId, ttlMs);
     const fenceToken = await nextFenceToken(this.redis, customerId);
     return { fenceToken, release: async () => void (await this.redlock.release(lock, { retryCount: 0 }).catch(() => undefined)) };
   }
 
-  private async acquire(customerId: string): Promise<Lock> {
+  private async acquire(customerId: string, ttlMs: number): Promise<Lock> {
     try {
-      return await this.redlock.acquire([lockKey(customerId)], this.options.ttlMs);
+      return await this.redlock.acquire([lockKey(customerId)], ttlMs);
     } catch (error) {
       throw new LockUnavailableError(customerId, error);
     }

@@ -99,3 +99,23 @@ export const eventsPublished = new Counter({
   help: 'Outcome events published from the outbox to the events queue',
   registers: [metricsRegistry],
 });
+
+export const sqsRequests = new Counter({
+  name: 'orderflow_sqs_requests_total',
+  help: 'SQS API calls made by this process, by operation (ReceiveMessage, DeleteMessageBatch...)',
+  labelNames: ['operation'] as const,
+  registers: [metricsRegistry],
+});
+
+export const workerConcurrencyLimit = new Gauge({
+  name: 'orderflow_worker_concurrency_limit',
+  help: 'Messages the worker lets into the database at once (AIMD on transaction latency)',
+  registers: [metricsRegistry],
+});
+
+export const rateLimitedRequests = new Counter({
+  name: 'orderflow_rate_limited_requests_total',
+  help: 'Requests refused with 429 because their API key used up its rate limit, by key name',
+  labelNames: ['key'] as const,
+  registers: [metricsRegistry],
+});

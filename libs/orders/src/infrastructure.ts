@@ -23,6 +23,7 @@ export function connectPrimary(config: AppConfig, applicationName: string): Prim
     poolSize: config.databasePoolSize,
     applicationName,
     password: () => config.credentials.password('DATABASE_URL'),
+    connection: config.database,
   });
   let stopped = false;
   const connect = async (attempt: number): Promise<void> => {

@@ -33,7 +33,16 @@ export class StaleLockError extends Error {
   }
 }
 
+// 08 connection, 40 serialization/deadlock, 53 resources, 57 operator intervention (57P01
+// admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now: a server stopping, restarting or
+// still in recovery), 58 system errors.
 const TRANSIENT_PG_CLASSES = ['08', '40', '53', '57', '58'];
+/**
+ * 25006 read_only_sql_transaction: the writer endpoint led to a server that is read-only, as during
+ * a failover (Aurora moves the cluster endpoint's DNS after promoting a reader; pooled connections
+ * and fresh ones resolved to the old address land on a reader for a while).
+ */
+const TRANSIENT_PG_CODES = new Set(['25006']);
 const TRANSIENT_NET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 
 /**
@@ -46,7 +55,7 @@ export function isTransientError(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const { code, name, message, cause } = error as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown };
   if (typeof code === 'string') {
-    if (code.length === 5 && TRANSIENT_PG_CLASSES.includes(code.slice(0, 2))) return true;
+    if (code.length === 5 && (TRANSIENT_PG_CLASSES.includes(code.slice(0, 2)) || TRANSIENT_PG_CODES.has(code))) return true;
     if (TRANSIENT_NET_CODES.has(code)) return true;
   }
   if (name === 'MaxRetriesPerRequestError' || name === 'AbortError') return true;

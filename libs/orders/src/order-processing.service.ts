@@ -1,25 +1,19 @@
-import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
-import { CustomerAccount, Order, PlaceOrderCommand } from '@orderflow/domain/order';
-import { decidePlacement } from '@orderflow/domain/placement-decision';
-import { newOrder } from '@orderflow/domain/new-order';
+import { Order, PlaceOrderCommand } from '@orderflow/domain/order';
 import { decideCancellation } from '@orderflow/domain/cancellation-decision';
 import { requestFingerprint } from '@orderflow/domain/request-fingerprint';
 import { CustomerLock, LockLease } from '@orderflow/locking/customer-lock';
 import { CustomersRepository } from '@orderflow/persistence/customers.repository';
 import { InventoryRepository } from '@orderflow/persistence/inventory.repository';
-import { OrdersRepository, StoredOrder } from '@orderflow/persistence/orders.repository';
+import { OrdersRepository } from '@orderflow/persistence/orders.repository';
 import { OutboxRepository } from '@orderflow/persistence/outbox.repository';
-import { PlacementRepository } from '@orderflow/persistence/placement.repository';
+import { isDuplicatePlacement } from '@orderflow/persistence/placement.repository';
 import { lockWaitDuration, orderOutcomes, orderProcessingDuration, staleLockCommits } from '@orderflow/observability/metrics';
-import { IdempotencyConflictError, OrderNotCancellableError, OrderNotFoundError, StaleLockError } from './order-errors';
-import { CommandContext, orderEvent, placementEventType } from './order-events';
+import { OrderNotCancellableError, OrderNotFoundError, StaleLockError } from './order-errors';
+import { CommandContext, orderEvent } from './order-events';
+import { placeInTransaction, PlaceOrderResult, publicOrder } from './placement-transaction';
 
-export interface PlaceOrderResult {
-  order: Order;
-  /** False when the idempotency key had already been processed (a replay). */
-  created: boolean;
-}
+export type { PlaceOrderResult };
 
 export interface CancelOrderResult {
   order: Order;
@@ -35,6 +29,8 @@ const STALE_LOCK_ATTEMPTS = 3;
  * under the customer's lock, in one transaction whose commit is fenced by the lock's token.
  */
 export class OrderProcessingService {
+  private readonly transactionListeners: Array<(durationMs: number) => void> = [];
+
   constructor(
     private readonly db: DataSource,
     private readonly lock: CustomerLock,
@@ -44,7 +40,6 @@ export class OrderProcessingService {
     private readonly customers = new CustomersRepository(),
     private readonly inventory = new InventoryRepository(),
     private readonly outbox = new OutboxRepository(),
-    private readonly placements = new PlacementRepository(),
   ) {}
 
   async placeOrder(command: PlaceOrderCommand, context: CommandContext): Promise<PlaceOrderResult> {
@@ -64,7 +59,21 @@ export class OrderProcessingService {
     lease: Pick<LockLease, 'fenceToken' | 'signal'>,
     requestHash = requestFingerprint(command),
   ): Promise<PlaceOrderResult> {
-    return this.db.transaction((manager) => this.placeInTransaction(manager, command, requestHash, context, lease));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await this.transaction(async (manager) => {
+          const placed = await placeInTransaction(manager, command, requestHash, context, lease.fenceToken, this.version);
+          if (lease.signal.aborted) throw new StaleLockError(command.customerId);
+          return placed;
+        });
+        if (result.created) orderOutcomes.inc({ status: result.order.status, reason: result.order.rejectionReason ?? '', source: context.source });
+        return result;
+      } catch (error) {
+        // The lookup's snapshot predated a lock wait (PlacementRepository): the order exists, so
+        // the next attempt answers it as a replay.
+        if (!isDuplicatePlacement(error) || attempt >= 2) throw error;
+      }
+    }
   }
 
   async cancelOrder(orderId: string, context: CommandContext, expectedCustomerId?: string): Promise<CancelOrderResult> {
@@ -74,48 +83,9 @@ export class OrderProcessingService {
     }
     return this.timed('cancel', context, () =>
       this.underCustomerLock(found.customerId, (lease) =>
-        this.db.transaction((manager) => this.cancelInTransaction(manager, found.customerId, orderId, context, lease)),
+        this.transaction((manager) => this.cancelInTransaction(manager, found.customerId, orderId, context, lease)),
       ),
     );
-  }
-
-  private async placeInTransaction(
-    manager: EntityManager,
-    command: PlaceOrderCommand,
-    requestHash: string,
-    context: CommandContext,
-    lease: Pick<LockLease, 'fenceToken' | 'signal'>,
-  ): Promise<PlaceOrderResult> {
-    // First statement: row-locks the customer and checks the fencing token, so everything read
-    // below is what the previous holder committed, and an expired holder cannot commit at all.
-    const customer = await this.customers.lockWithFence(manager, command.customerId, command.currency, lease.fenceToken);
-    if (!customer) throw new StaleLockError(command.customerId);
-
-    const existing = await this.orders.findByClientOrderId(manager, command.customerId, command.clientOrderId);
-    if (existing) return { order: replayOf(existing, requestHash), created: false };
-
-    const decision = await this.decide(manager, customer, command);
-    const now = new Date();
-    const order = newOrder(command, decision, customer.lastOrderNumber + 1, context.source, randomUUID(), now, this.version);
-    if (decision.status === 'CONFIRMED') await this.inventory.adjust(manager, negate(decision.stockToReserve));
-    await this.placements.record(
-      manager,
-      { ...order, requestHash, createdAt: now },
-      decision.status === 'CONFIRMED' ? decision.totalCents : 0,
-      orderEvent(placementEventType(order), order, context),
-    );
-    if (lease.signal.aborted) throw new StaleLockError(command.customerId);
-    orderOutcomes.inc({ status: order.status, reason: order.rejectionReason ?? '', source: context.source });
-    return { order, created: true };
-  }
-
-  /** Currency and credit first; stock rows are locked only when the order could still be confirmed. */
-  private async decide(manager: EntityManager, customer: CustomerAccount, command: PlaceOrderCommand) {
-    const withoutStock = decidePlacement({ customer, currency: command.currency, items: command.items, stock: new Map() });
-    if (withoutStock.status === 'REJECTED') return withoutStock;
-    const stock = await this.inventory.lockStock(manager, [...new Set(command.items.map((item) => item.sku))]);
-    if (stock.size === 0) return withoutStock;
-    return decidePlacement({ customer, currency: command.currency, items: command.items, stock });
   }
 
   private async cancelInTransaction(
@@ -145,6 +115,24 @@ export class OrderProcessingService {
     return { order: cancelled, changed: true };
   }
 
+  /**
+   * Listens to the duration of every placement and cancellation transaction (waiting for a pooled
+   * connection included): how busy the database is, as this process sees it.
+   */
+  onTransaction(listener: (durationMs: number) => void): void {
+    this.transactionListeners.push(listener);
+  }
+
+  private async transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const started = performance.now();
+    try {
+      return await this.db.transaction(work);
+    } finally {
+      const durationMs = performance.now() - started;
+      for (const listener of this.transactionListeners) listener(durationMs);
+    }
+  }
+
   private async underCustomerLock<T>(customerId: string, work: (lease: LockLease) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
@@ -169,17 +157,4 @@ export class OrderProcessingService {
   }
 }
 
-/** The stored order for a repeated idempotency key, or a conflict when the payload differs. */
-function replayOf(existing: StoredOrder, requestHash: string): Order {
-  if (existing.requestHash !== requestHash) throw new IdempotencyConflictError(existing.customerId, existing.clientOrderId);
-  return publicOrder(existing);
-}
-
-export function publicOrder(stored: StoredOrder): Order {
-  const { requestHash: _hash, ...order } = stored;
-  return order;
-}
-
-function negate(quantities: ReadonlyMap<string, number>): Map<string, number> {
-  return new Map([...quantities].map(([sku, quantity]) => [sku, -quantity]));
-}
+export { publicOrder };

@@ -1,11 +1,11 @@
 import { EntityManager } from 'typeorm';
 import { CustomerAccount } from '@orderflow/domain/order';
-import { queryPrepared, queryRows, toNumber } from './sql';
+import { queryRows, toNumber } from './sql';
 
 /** The columns of CustomerRecord, named (prepared statements must not use `*`). */
-const CUSTOMER_COLUMNS = 'id, currency, credit_limit_cents, open_balance_cents, last_order_number, fence_token';
+export const CUSTOMER_COLUMNS = 'id, currency, credit_limit_cents, open_balance_cents, last_order_number, fence_token';
 
-interface CustomerRecord {
+export interface CustomerRecord {
   id: string;
   currency: string;
   credit_limit_cents: string | null;
@@ -14,7 +14,7 @@ interface CustomerRecord {
   fence_token: string;
 }
 
-function toAccount(row: CustomerRecord): CustomerAccount {
+export function toAccount(row: CustomerRecord): CustomerAccount {
   return {
     id: row.id,
     currency: row.currency,
@@ -26,24 +26,7 @@ function toAccount(row: CustomerRecord): CustomerAccount {
 
 /** SQL for customer accounts, including the fencing check of the per-customer lock. */
 export class CustomersRepository {
-  /**
-   * Creates the customer if unknown (in the order's currency, no limit), row-locks it and
-   * records the lock's fencing token, all in one statement. Returns null when a newer lock
-   * holder has already written: the caller's lock has expired and it must not commit.
-   */
-  async lockWithFence(manager: EntityManager, customerId: string, currencyIfNew: string, fenceToken: string): Promise<CustomerAccount | null> {
-    const rows = await queryPrepared<CustomerRecord>(
-      manager,
-      `INSERT INTO customers (id, currency, fence_token) VALUES ($1, $2, $3)
-       ON CONFLICT (id) DO UPDATE SET fence_token = EXCLUDED.fence_token
-         WHERE customers.fence_token <= EXCLUDED.fence_token
-       RETURNING ${CUSTOMER_COLUMNS}`,
-      [customerId, currencyIfNew, fenceToken],
-    );
-    return rows.length ? toAccount(rows[0]) : null;
-  }
-
-  /** Like lockWithFence for an existing customer (cancel): null when unknown or fenced out. */
+  /** The fenced row lock of PlacementRepository.start, for an existing customer (cancel): null when unknown or fenced out. */
   async lockExistingWithFence(manager: EntityManager, customerId: string, fenceToken: string): Promise<CustomerAccount | 'fenced' | null> {
     const rows = await queryRows<CustomerRecord & { accepted: boolean }>(
       manager,

@@ -3,17 +3,6 @@ import { queryPrepared, queryRows } from './sql';
 
 /** SQL for stock records. Stock rows are shared across customers, so they are always locked in SKU order. */
 export class InventoryRepository {
-  /** Row-locks the stock records of these SKUs in sorted order (no deadlocks) and returns what is available. */
-  async lockStock(manager: EntityManager, skus: readonly string[]): Promise<Map<string, number>> {
-    if (skus.length === 0) return new Map();
-    const rows = await queryPrepared<{ sku: string; available: number }>(
-      manager,
-      `SELECT sku, available FROM inventory WHERE sku = ANY($1::varchar[]) ORDER BY sku FOR UPDATE`,
-      [[...skus].sort()],
-    );
-    return new Map(rows.map((row) => [row.sku, row.available]));
-  }
-
   /** Adds (positive) or takes (negative) quantities; the CHECK keeps stock from going negative. */
   async adjust(manager: EntityManager, deltas: ReadonlyMap<string, number>): Promise<void> {
     if (deltas.size === 0) return;

@@ -24,7 +24,7 @@ export interface NewOrderRow {
   createdAt: Date;
 }
 
-interface OrderRecord {
+export interface OrderRecord {
   id: string;
   customer_id: string;
   client_order_id: string;
@@ -43,8 +43,8 @@ interface OrderRecord {
   items: LineItem[] | null;
 }
 
-// Columns named, not o.*: findByClientOrderId runs as a prepared statement (see queryPrepared).
-const SELECT_ORDER = `
+// Columns named, not o.*: findByClientOrderId and PlacementRepository.start run it as a prepared statement (see queryPrepared).
+export const SELECT_ORDER_COLUMNS = `
   SELECT o.id, o.customer_id, o.client_order_id, o.order_number, o.status, o.rejection_reason, o.currency, o.total_cents,
          o.shipping_address, o.metadata, o.source, o.processed_by_version, o.request_hash, o.created_at, o.updated_at, (
     SELECT json_agg(json_build_object('sku', i.sku, 'quantity', i.quantity, 'unitPriceCents', i.unit_price_cents)
@@ -53,7 +53,7 @@ const SELECT_ORDER = `
   ) AS items
   FROM orders o`;
 
-function toOrder(row: OrderRecord): StoredOrder {
+export function toOrder(row: OrderRecord): StoredOrder {
   return {
     id: row.id,
     customerId: row.customer_id,
@@ -79,14 +79,14 @@ export class OrdersRepository {
   async findById(manager: EntityManager, id: string, forUpdate = false): Promise<StoredOrder | null> {
     const rows = await queryRows<OrderRecord>(
       manager,
-      `${SELECT_ORDER} WHERE o.id = $1${forUpdate ? ' FOR UPDATE OF o' : ''}`,
+      `${SELECT_ORDER_COLUMNS} WHERE o.id = $1${forUpdate ? ' FOR UPDATE OF o' : ''}`,
       [id],
     );
     return rows.length ? toOrder(rows[0]) : null;
   }
 
   async findByClientOrderId(manager: EntityManager, customerId: string, clientOrderId: string): Promise<StoredOrder | null> {
-    const rows = await queryPrepared<OrderRecord>(manager, `${SELECT_ORDER} WHERE o.customer_id = $1 AND o.client_order_id = $2`, [
+    const rows = await queryPrepared<OrderRecord>(manager, `${SELECT_ORDER_COLUMNS} WHERE o.customer_id = $1 AND o.client_order_id = $2`, [
       customerId,
       clientOrderId,
     ]);
@@ -97,7 +97,7 @@ export class OrdersRepository {
   async listByCustomer(manager: EntityManager, customerId: string, afterOrderNumber: number, limit: number): Promise<StoredOrder[]> {
     const rows = await queryRows<OrderRecord>(
       manager,
-      `${SELECT_ORDER} WHERE o.customer_id = $1 AND o.order_number > $2 ORDER BY o.order_number LIMIT $3`,
+      `${SELECT_ORDER_COLUMNS} WHERE o.customer_id = $1 AND o.order_number > $2 ORDER BY o.order_number LIMIT $3`,
       [customerId, afterOrderNumber, limit],
     );
     return rows.map(toOrder);

@@ -1,19 +1,74 @@
 import { EntityManager } from 'typeorm';
-import { NewOrderRow } from './orders.repository';
+import { CustomerAccount } from '@orderflow/domain/order';
+import { NewOrderRow, OrderRecord, SELECT_ORDER_COLUMNS, StoredOrder, toOrder } from './orders.repository';
 import { OutboxEvent } from './outbox.repository';
+import { CUSTOMER_COLUMNS, CustomerRecord, toAccount } from './customers.repository';
 import { queryPrepared } from './sql';
 
+export interface PlacementStart {
+  customer: CustomerAccount;
+  /** The order already placed under this clientOrderId, if any (a replay). */
+  existing: StoredOrder | null;
+  /** Available stock of the order's SKUs that have a stock record, row-locked. */
+  stock: Map<string, number>;
+}
+
 /**
- * The writes of one placement in a single statement (one round trip on the hot path): the order,
- * its items, the customer's last order number and open balance, and the outcome event.
+ * A placement's statements, two round trips between BEGIN and COMMIT:
+ *
+ * 1. `start`: creates the customer if unknown, row-locks it and records the lock's fencing token
+ *    (only if no newer token was recorded), looks up the clientOrderId, and row-locks the order's
+ *    stock records in SKU order (always after the customer, as every path does: no deadlocks).
+ * 2. `record`: the order, its items, the customer's last order number and open balance, the stock
+ *    taken and the outcome event.
+ *
+ * Read committed: the customer and stock rows come back in their latest committed version even
+ * after waiting for their locks (ON CONFLICT and FOR UPDATE re-read the row). The idempotency
+ * lookup, though, sees the statement's snapshot, taken before any lock wait: if a previous
+ * holder committed the same clientOrderId while this statement waited for the customer's row,
+ * the lookup misses it, and `record` then fails on the unique key orders(customer_id,
+ * client_order_id) instead of answering a replay; the caller retries the transaction (see
+ * isDuplicatePlacement), which then finds it. Nothing is ever written twice.
  */
 export class PlacementRepository {
+  async start(
+    manager: EntityManager,
+    args: { customerId: string; currencyIfNew: string; fenceToken: string; clientOrderId: string; skus: readonly string[] },
+  ): Promise<PlacementStart | null> {
+    const rows = await queryPrepared<CustomerRecord & { existing: OrderRecord | null; stock: Array<[string, number]> | null }>(
+      manager,
+      `WITH customer AS (
+         INSERT INTO customers (id, currency, fence_token) VALUES ($1, $2, $3)
+         ON CONFLICT (id) DO UPDATE SET fence_token = EXCLUDED.fence_token
+           WHERE customers.fence_token <= EXCLUDED.fence_token
+         RETURNING ${CUSTOMER_COLUMNS}),
+       stock AS (
+         SELECT sku, available FROM inventory
+         WHERE sku = ANY($5::varchar[]) AND EXISTS (SELECT FROM customer)
+         ORDER BY sku FOR UPDATE)
+       SELECT c.*,
+         (SELECT json_agg(json_build_array(s.sku, s.available)) FROM stock s) AS stock,
+         (SELECT row_to_json(o) FROM (${SELECT_ORDER_COLUMNS} WHERE o.customer_id = $1 AND o.client_order_id = $4) o) AS existing
+       FROM customer c`,
+      [args.customerId, args.currencyIfNew, args.fenceToken, args.clientOrderId, [...args.skus].sort()],
+    );
+    if (rows.length === 0) return null;
+    const row = rows[0];
+    return {
+      customer: toAccount(row),
+      existing: row.existing ? toOrder({ ...row.existing, created_at: new Date(row.existing.created_at), updated_at: new Date(row.existing.updated_at) }) : null,
+      stock: new Map(row.stock ?? []),
+    };
+  }
+
   async record(
     manager: EntityManager,
     order: NewOrderRow,
     balanceDeltaCents: number,
+    stockTaken: ReadonlyMap<string, number>,
     event: OutboxEvent,
   ): Promise<void> {
+    const skus = [...stockTaken.keys()].sort();
     await queryPrepared(
       manager,
       `WITH new_order AS (
@@ -29,7 +84,10 @@ export class PlacementRepository {
            AS item(line_no, sku, quantity, unit_price_cents)),
        customer AS (
          UPDATE customers SET last_order_number = $4, open_balance_cents = open_balance_cents + $18, updated_at = now()
-         WHERE id = $2)
+         WHERE id = $2),
+       stock AS (
+         UPDATE inventory SET available = available - taken.quantity, updated_at = now()
+         FROM unnest($23::varchar[], $24::int[]) AS taken(sku, quantity) WHERE inventory.sku = taken.sku)
        INSERT INTO outbox_events (event_id, customer_id, type, payload) VALUES ($19, $2, $20, $21)`,
       [
         order.id,
@@ -54,7 +112,18 @@ export class PlacementRepository {
         event.type,
         JSON.stringify(event.payload),
         order.processedByVersion,
+        skus,
+        skus.map((sku) => stockTaken.get(sku)),
       ],
     );
   }
+}
+
+/**
+ * The unique key on (customer_id, client_order_id) refused the order: a previous holder placed the
+ * same clientOrderId while `start` waited for the customer's lock (see PlacementRepository).
+ */
+export function isDuplicatePlacement(error: unknown): boolean {
+  const { code, constraint } = (error ?? {}) as { code?: unknown; constraint?: unknown };
+  return code === '23505' && constraint === 'orders_customer_client_order_id_key';
 }

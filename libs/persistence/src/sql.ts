@@ -1,6 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { PoolClient } from 'pg';
-import { EntityManager } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+
+/** Data sources created with DATABASE_PREPARED_STATEMENTS=false. */
+const withoutNamedStatements = new WeakSet<DataSource>();
+
+/** Whether queryPrepared may name its statements on this data source's connections. */
+export function setPreparedStatements(dataSource: DataSource, enabled: boolean): void {
+  if (enabled) withoutNamedStatements.delete(dataSource);
+  else withoutNamedStatements.add(dataSource);
+}
 
 /** Runs one statement and returns its rows, for SELECT and for INSERT/UPDATE ... RETURNING alike. */
 export async function queryRows<T>(manager: EntityManager, text: string, params: unknown[] = []): Promise<T[]> {
@@ -22,13 +31,18 @@ export async function queryRows<T>(manager: EntityManager, text: string, params:
  * more transactions per second; docs/benchmarks.md). Such statements must name their columns:
  * a prepared `SELECT *` or `RETURNING *` fails with "cached plan must not change result type"
  * once a migration adds a column under a running app.
+ *
+ * With DATABASE_PREPARED_STATEMENTS=false the statement stays unnamed (parsed on every call): RDS
+ * Proxy pins a client's session to one database connection once it prepares a named statement,
+ * which would defeat its connection multiplexing.
  */
 export async function queryPrepared<T>(manager: EntityManager, text: string, params: unknown[] = []): Promise<T[]> {
   const ownRunner = manager.queryRunner === undefined;
   const runner = manager.queryRunner ?? manager.connection.createQueryRunner();
   try {
     const client = (await runner.connect()) as PoolClient;
-    const result = await client.query({ name: statementName(text), text, values: params });
+    const named = !withoutNamedStatements.has(manager.connection);
+    const result = await client.query(named ? { name: statementName(text), text, values: params } : { text, values: params });
     return result.rows as T[];
   } finally {
     if (ownRunner) await runner.release();

@@ -1,5 +1,7 @@
 import { pipeline } from 'node:stream/promises';
 import { Client } from 'pg';
+import type { DatabaseConnectionConfig } from '@orderflow/config/app-config';
+import { pgConnectionOptions } from '@orderflow/persistence/data-source';
 import { ExportCounts, ExportFormat, encoder } from './export-encoders';
 import { ExportDestination, S3Settings, openDestination } from './export-destinations';
 import { ExportProgress } from './export-progress';
@@ -9,6 +11,8 @@ import { DateRange } from './report-params';
 export interface ExportRequest {
   /** The replica, as the SELECT-only reporting role. */
   replicaUrl: string;
+  /** TLS and IAM authentication (AppConfig.database); plain when absent. */
+  connection?: DatabaseConnectionConfig;
   range: DateRange;
   format: ExportFormat;
   /** A file path or s3://bucket/key. */
@@ -37,7 +41,7 @@ const CONTENT_TYPES: Record<ExportFormat, string> = {
 export async function exportOrders(request: ExportRequest): Promise<ExportSummary> {
   const started = performance.now();
   // A connection of its own, without the pool's query timeout: one cursor may run for minutes.
-  const client = new Client({ connectionString: request.replicaUrl, application_name: 'orderflow-export', keepAlive: true });
+  const client = new Client({ ...pgConnectionOptions(request.replicaUrl, request.connection), application_name: 'orderflow-export', keepAlive: true });
   client.on('error', () => undefined); // a lost connection fails the running query, which is what we report
   await client.connect();
   const counts: ExportCounts = { orders: 0, rows: 0 };

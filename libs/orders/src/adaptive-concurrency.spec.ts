@@ -1,0 +1,100 @@
+import { AdaptiveLimiter, AimdController } from './adaptive-concurrency';
+
+describe('AimdController', () => {
+  it('starts at the minimum and grows by about one per `limit` fast samples up to the maximum', () => {
+    const aimd = new AimdController({ min: 1, max: 4, targetMs: 10 });
+    expect(aimd.limit).toBe(1);
+    aimd.observe(5); // 1 + 1/1
+    expect(aimd.limit).toBe(2);
+    aimd.observe(5); // 2 + 1/2
+    aimd.observe(5); // 2.5 + 1/2.5 = 2.9
+    expect(aimd.limit).toBe(2);
+    aimd.observe(5); // 2.9 + 1/2.9
+    expect(aimd.limit).toBe(3);
+    for (let i = 0; i < 100; i++) aimd.observe(1);
+    expect(aimd.limit).toBe(4);
+  });
+
+  it('backs off multiplicatively on a slow sample, never below the minimum', () => {
+    const aimd = new AimdController({ min: 2, max: 20, targetMs: 10, initial: 20, backoff: 0.5 });
+    for (let i = 0; i < 20; i++) aimd.observe(50);
+    // 20 slow samples: one decrease per `limit` samples, 20 -> 10 (after 20 samples)...
+    expect(aimd.limit).toBe(10);
+    for (let i = 0; i < 100; i++) aimd.observe(50);
+    expect(aimd.limit).toBe(2);
+  });
+
+  it('counts one burst of slow answers once: the requests already in flight do not each halve the limit', () => {
+    const aimd = new AimdController({ min: 1, max: 16, targetMs: 10, initial: 16, backoff: 0.5 });
+    aimd.observe(5); // fast samples count towards the window too
+    for (let i = 0; i < 15; i++) aimd.observe(40);
+    expect(aimd.limit).toBe(8);
+    for (let i = 0; i < 7; i++) aimd.observe(40);
+    expect(aimd.limit).toBe(8);
+    aimd.observe(40);
+    expect(aimd.limit).toBe(4);
+  });
+
+  it('recovers once the latency is back under the target', () => {
+    const aimd = new AimdController({ min: 1, max: 8, targetMs: 10, initial: 8, backoff: 0.5 });
+    for (let i = 0; i < 8; i++) aimd.observe(100);
+    expect(aimd.limit).toBe(4);
+    for (let i = 0; i < 40; i++) aimd.observe(2);
+    expect(aimd.limit).toBe(8);
+  });
+
+  it('refuses nonsensical bounds', () => {
+    expect(() => new AimdController({ min: 0, max: 4, targetMs: 10 })).toThrow();
+    expect(() => new AimdController({ min: 5, max: 4, targetMs: 10 })).toThrow();
+  });
+});
+
+/** A promise the test resolves by hand. */
+function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { opened, open };
+}
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('AdaptiveLimiter', () => {
+  it('runs at most `limit` tasks at once, the others in arrival order, and follows a changing limit', async () => {
+    let limit = 2;
+    const limiter = new AdaptiveLimiter(() => limit);
+    const gates = [gate(), gate(), gate(), gate()];
+    const started: number[] = [];
+    const runs = gates.map((g, n) =>
+      limiter.run(async () => {
+        started.push(n);
+        await g.opened;
+        return n;
+      }),
+    );
+    await settle();
+    expect(started).toEqual([0, 1]);
+    expect(limiter.queued).toBe(2);
+
+    limit = 1;
+    gates[0].open();
+    await settle();
+    // One finished, but the limit dropped to 1 and one task still runs: nobody new starts.
+    expect(started).toEqual([0, 1]);
+
+    limit = 3;
+    gates[1].open();
+    await settle();
+    expect(started).toEqual([0, 1, 2, 3]);
+    expect(limiter.running).toBe(2);
+    gates[2].open();
+    gates[3].open();
+    expect(await Promise.all(runs)).toEqual([0, 1, 2, 3]);
+    expect(limiter.running).toBe(0);
+  });
+
+  it('frees the slot of a failed task', async () => {
+    const limiter = new AdaptiveLimiter(() => 1);
+    await expect(limiter.run(async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    await expect(limiter.run(async () => 'next')).resolves.toBe('next');
+    expect(limiter.running).toBe(0);
+  });
+});
