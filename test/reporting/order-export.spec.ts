@@ -82,7 +82,7 @@ describe('order export (npm run report:export)', () => {
                 o.id::text, o.customer_id, o.client_order_id, o.order_number::text, o.status, coalesce(o.rejection_reason, ''),
                 o.currency, o.total_cents::text, coalesce(o.shipping_address::text, ''), coalesce(o.metadata::text, ''), o.source,
                 ${iso('o.created_at')}, ${iso('o.updated_at')}, coalesce(i.line_no::text, ''), coalesce(i.sku, ''),
-                coalesce(i.quantity::text, ''), coalesce(i.unit_price_cents::text, ''))), 1, 15))::bit(60)::bigint::numeric)::text AS checksum
+                coalesce(i.quantity::text, ''), coalesce(i.unit_price_cents::text, ''), coalesce(o.processed_by_version, ''))), 1, 15))::bit(60)::bigint::numeric)::text AS checksum
        FROM orders o LEFT JOIN order_items i ON i.order_id = o.id
        WHERE o.created_at >= ($1::date)::timestamp AT TIME ZONE 'UTC' AND o.created_at < ($2::date + 1)::timestamp AT TIME ZONE 'UTC'`,
       [from, to],
@@ -173,6 +173,7 @@ describe('order export (npm run report:export)', () => {
           sku: item.sku,
           quantity: String(item.quantity),
           unitPriceCents: String(item.unitPriceCents),
+          processedByVersion: order.processedByVersion ?? '',
         })),
       );
       expect(records).toEqual(expectedRecords);
