@@ -143,8 +143,9 @@ describe('a writer failover under load', () => {
 
       // 3. The endpoint leads to a read-only server (sessions cut, as a failover drops them): every
       //    instance reconnects there, and every write it tries fails with 25006.
-      const readOnlyAt = Date.now();
       await endpoint.routeOnlyTo('reader', { cutSessions: true });
+      // From here on (the writer's sessions are cut), no request can reach the writer.
+      const readOnlyAt = Date.now();
       await eventually('orders queued while the endpoint leads to a reader', async () => since(readOnlyAt).some((a) => a.status === 202), 30_000, 20);
       steps.firstQueuedAfterReadOnlyMs = since(readOnlyAt).find((a) => a.status === 202)!.sentAt - readOnlyAt;
       await sleep(Math.max(0, readOnlyAt + READ_ONLY_PHASE_MS - Date.now())); // the phase's length is the scenario, not a wait for a condition
