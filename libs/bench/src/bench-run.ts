@@ -183,12 +183,18 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       for (const count of options.sqsWorkers) {
         // Workers are added, never stopped between phases: a stopped worker's long poll can stay
         // open in the emulator and swallow the next messages until their visibility timeout.
-        while (workers.length < count) workers.push(await system.startApp('worker', `worker-${workers.length + 1}`));
+        while (workers.length < count) {
+          workers.push(await system.startApp('worker', `worker-${workers.length + 1}`, { nodeArgs, env: { BENCH_CPU_PROFILE_DIR: profileDir } }));
+        }
         // The outcome events of the orders so far wait in the outbox for a worker to relay them:
         // let that backlog drain first, so that it does not count against the SQS path.
         const left = await waitForOutboxRelay(system.pool, `${runTag}-`);
         if (left > 0) log(`warning: ${left} outcome events still unrelayed before the SQS phase`);
+        // --profile: the workers' CPU during the drain with the most workers.
+        const profiling = nodeArgs.length > 0 && count === Math.max(...options.sqsWorkers);
+        if (profiling) workers.forEach((worker) => worker.signal('SIGUSR2'));
         const phase = await sqsPhase(system, options, progress, shape, `sqs${count}w`, options.sqsOrders, undefined, accepted);
+        if (profiling) workers.forEach((worker) => worker.signal('SIGUSR2'));
         phase.workers = count;
         phase.label = 'SQS drain';
         phase.ratioToRawLimit = phase.ordersPerSecond / rawBest.ordersPerSecond;

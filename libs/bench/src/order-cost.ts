@@ -148,7 +148,7 @@ async function snapshot(probe: Pool, redis: Redis, apps: AppProcess[]): Promise<
   const logs: Snapshot['logs'] = {};
   for (const app of apps) {
     const metrics = await (await fetch(`${app.url}/metrics`)).text();
-    for (const match of metrics.matchAll(/^orderflow_sqs_requests_total\{operation="([^"]+)"\} (\d+)/gm)) {
+    for (const match of metrics.matchAll(/^orderflow_sqs_requests_total\{[^}]*operation="([^"]+)"[^}]*\} (\d+)/gm)) {
       sqs[match[1]] = (sqs[match[1]] ?? 0) + Number(match[2]);
     }
     const text = readFileSync(app.logFile, 'utf8');
