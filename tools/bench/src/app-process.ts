@@ -107,7 +107,7 @@ export class AppProcess {
   }
 }
 
-/** dist/ whether this module runs compiled (dist/libs/bench/src) or from source (libs/bench/src, jest). */
+/** dist/ whether this module runs compiled (dist/tools/bench/src) or from source (tools/bench/src, jest). */
 export function defaultDistDir(): string {
   const root = path.resolve(__dirname, '../../..');
   return path.basename(root) === 'dist' ? root : path.join(root, 'dist');
