@@ -7,7 +7,7 @@
 const libs = ['domain', 'contracts', 'config', 'persistence', 'locking', 'orders', 'http', 'observability', 'auth', 'devstack', 'messaging', 'reporting', 'secrets', 'release', 'client'];
 
 /** Tools beside the product (tools/<name>/src), imported as @orderflow/<name>/... like the libs. */
-const tools = ['bench'];
+const tools = ['bench', 'harness'];
 
 const shared = {
   testEnvironment: 'node',

@@ -9,7 +9,7 @@ import { RouterController } from './router-controller';
 export interface RunningRouter {
   url: string;
   controller: RouterController;
-  exited: Promise<void> | undefined;
+  exited: Promise<unknown> | undefined;
   stop(): Promise<void>;
 }
 
