@@ -1,6 +1,6 @@
 import { ReleaseService } from '@orderflow/release/release.service';
 import { InstanceRegistry } from '@orderflow/release/instance-registry';
-import { createRedis } from '@orderflow/orders/infrastructure';
+import { createRedis } from '@orderflow/locking/redis-connection';
 import type Redis from 'ioredis';
 import { AppProcess } from '../support/app-process';
 import { eventually } from '../support/eventually';

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { AppConfig } from '@orderflow/config/app-config';
-import { createRedis, waitForRedis } from '@orderflow/orders/infrastructure';
+import { createRedis, waitForRedis } from '@orderflow/locking/redis-connection';
 import { createDataSource } from '@orderflow/persistence/data-source';
 import { InstanceRegistry } from '../instance-registry';
 import { ReleaseService } from '../release.service';
