@@ -11,7 +11,9 @@ import { HealthController } from '@orderflow/http/health';
 import { MetricsController } from '@orderflow/http/metrics.controller';
 import { loggerParams } from '@orderflow/http/http-app';
 import { HEALTH_CHECKS, HealthCheck } from '@orderflow/observability/health-check';
-import { CORE_HEALTH_CHECKS, OrdersModule, PRIMARY_DB } from '@orderflow/orders/orders.module';
+import { CORE_HEALTH_CHECKS, OrdersModule } from '@orderflow/orders/orders.module';
+import { PRIMARY_DB } from '@orderflow/persistence/persistence.module';
+import { AuthModule } from '@orderflow/auth/auth.module';
 import { MessagingModule, SQS_CLIENT } from '@orderflow/messaging/messaging.module';
 import { SqsTransport } from '@orderflow/messaging/sqs.transport';
 import { OutboxRelay } from '@orderflow/messaging/outbox-relay';
@@ -34,7 +36,7 @@ export class WorkerModule implements OnApplicationBootstrap, BeforeApplicationSh
   static forConfig(config: AppConfig): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [ConfigModule.forRoot(config), LoggerModule.forRoot(loggerParams(config, 'worker')), OrdersModule, MessagingModule, InstanceRegistrationModule.forService('worker')],
+      imports: [ConfigModule.forRoot(config), LoggerModule.forRoot(loggerParams(config, 'worker')), OrdersModule, AuthModule, MessagingModule, InstanceRegistrationModule.forService('worker')],
       controllers: [OrderMessagesController, HealthController, MetricsController],
       providers: [
         { provide: APP_GUARD, useClass: ApiKeyGuard },

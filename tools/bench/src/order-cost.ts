@@ -6,11 +6,11 @@ import Redis from 'ioredis';
 import { Pool } from 'pg';
 import { PlaceOrderCommand } from '@orderflow/domain/order';
 import { HttpTarget } from './http-target';
-import { sendOrders } from './order-queue-sender';
+import { sendOrders } from '@orderflow/harness/order-sender';
 import { seedStock } from './seeding';
 import { startSystem, SystemUnderTest } from './system-under-test';
 import { BENCH_SHAPE, OrderGenerator, skuId, WorkloadShape } from './workload';
-import { AppProcess } from './app-process';
+import { AppProcess } from '@orderflow/harness/app-process';
 
 /**
  * What one committed order costs in countable units, which do not depend on how busy the machine
