@@ -1,7 +1,7 @@
 import { Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { APP_CONFIG } from '@orderflow/config/config.module';
-import { AppConfig } from '@orderflow/config/app-config';
+import { AppConfig, requiredSetting } from '@orderflow/config/app-config';
 import { CustomerLock } from './customer-lock';
 import { createRedis, waitForRedis } from './redis-connection';
 
@@ -14,7 +14,7 @@ export const REDIS = Symbol('REDIS');
       provide: REDIS,
       inject: [APP_CONFIG],
       useFactory: async (config: AppConfig) => {
-        const redis = createRedis(config.redisUrl, config.credentials);
+        const redis = createRedis(requiredSetting(config.redisUrl, 'REDIS_URL'), config.credentials);
         await waitForRedis(redis);
         return redis;
       },
