@@ -1,3 +1,4 @@
+import { requiredSetting } from '@orderflow/config/app-config';
 import { parseArgs } from 'node:util';
 import { loadProgramConfig } from '@orderflow/secrets/app-secrets';
 import { createSqsClient } from '@orderflow/messaging/sqs-client';
@@ -19,7 +20,7 @@ void runCli(async () => {
   const client = createSqsClient(config);
   try {
     if (command === 'list') {
-      const letters = await listDeadLetters(client, config.aws.ordersDlqUrl, limit);
+      const letters = await listDeadLetters(client, requiredSetting(config.aws.ordersDlqUrl, 'ORDERS_DLQ_URL'), limit);
       for (const letter of letters) {
         console.log(`${letter.messageId}  ${letter.reason}  ${letter.failedAt}  receives=${letter.receiveCount}`);
         console.log(`  detail: ${letter.detail}`);
@@ -27,7 +28,7 @@ void runCli(async () => {
       }
       console.log(`${letters.length} message(s) in the dead-letter queue`);
     } else {
-      const moved = await redriveDeadLetters(client, config.aws.ordersDlqUrl, config.aws.ordersQueueUrl, limit);
+      const moved = await redriveDeadLetters(client, requiredSetting(config.aws.ordersDlqUrl, 'ORDERS_DLQ_URL'), requiredSetting(config.aws.ordersQueueUrl, 'ORDERS_QUEUE_URL'), limit);
       console.log(`moved ${moved} message(s) back to ${config.aws.ordersQueueUrl}`);
     }
   } finally {

@@ -92,9 +92,9 @@ export class SqsTransport<T = unknown> extends Server implements CustomTransport
     this.heartbeat = new VisibilityHeartbeat(
       options.client,
       options.queueUrl,
-      ({ count, oldestSentAt }) => {
-        messagesInFlight.set(count);
-        oldestMessageAge.set(oldestSentAt === undefined ? 0 : (Date.now() - oldestSentAt) / 1000);
+      {
+        onCount: (count) => messagesInFlight.set(count),
+        onOldest: (sentAt) => oldestMessageAge.set(sentAt === undefined ? 0 : (Date.now() - sentAt) / 1000),
       },
       (error) => this.log.warn(`visibility change failed: ${error.message}`),
     );
