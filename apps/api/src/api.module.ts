@@ -38,7 +38,7 @@ export class ApiModule implements OnApplicationBootstrap, OnApplicationShutdown 
   static forConfig(config: AppConfig): DynamicModule {
     return {
       module: ApiModule,
-      imports: [ConfigModule.forRoot(config), LoggerModule.forRoot(loggerParams(config, 'api')), OrdersModule, AuthModule, MessagingModule, InstanceRegistrationModule.forService('api')],
+      imports: [ConfigModule.forRoot(config), LoggerModule.forRoot(loggerParams(config, 'api')), OrdersModule, AuthModule.forPrimary(), MessagingModule, InstanceRegistrationModule.forService('api')],
       controllers: [
         OrdersController,
         AdminController,

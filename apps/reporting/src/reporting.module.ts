@@ -1,22 +1,20 @@
-import { DynamicModule, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { InstanceRegistrationModule } from '@orderflow/release/instance-registration.module';
 import { DataSource } from 'typeorm';
-import { AppConfig, requiredSetting } from '@orderflow/config/app-config';
+import { AppConfig } from '@orderflow/config/app-config';
 import { APP_CONFIG, ConfigModule } from '@orderflow/config/config.module';
 import { ApiKeyGuard } from '@orderflow/http/auth';
 import { HealthController } from '@orderflow/http/health';
 import { MetricsController } from '@orderflow/http/metrics.controller';
 import { loggerParams } from '@orderflow/http/http-app';
-import { ApiKeyVerifier } from '@orderflow/auth/api-key-verifier';
+import { AuthModule } from '@orderflow/auth/auth.module';
 import { HEALTH_CHECKS, HealthCheck } from '@orderflow/observability/health-check';
-import { createDataSource } from '@orderflow/persistence/data-source';
 import { ReplicaStatusRepository, assertLagWithin } from '@orderflow/reporting/replica-status';
 import { ReportsService } from '@orderflow/reporting/reports.service';
 import { ReportsController } from './reports.controller';
-
-export const REPLICA_DB = Symbol('REPLICA_DB');
+import { REPLICA_DB, ReplicaDatabaseModule } from './replica-database.module';
 
 /**
  * The reporting service: reads the streaming replica only, never the primary. Its configuration
@@ -24,28 +22,19 @@ export const REPLICA_DB = Symbol('REPLICA_DB');
  * orderflow_reporting (docs/reporting.md).
  */
 @Module({})
-export class ReportingModule implements OnApplicationShutdown {
-  constructor(@Inject(REPLICA_DB) private readonly replica: DataSource) {}
-
+export class ReportingModule {
   static forConfig(config: AppConfig): DynamicModule {
     return {
       module: ReportingModule,
-      imports: [ConfigModule.forRoot(config), LoggerModule.forRoot(loggerParams(config, 'reporting')), InstanceRegistrationModule.forService('reporting')],
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot(loggerParams(config, 'reporting')),
+        InstanceRegistrationModule.forService('reporting'),
+        ReplicaDatabaseModule,
+        AuthModule.forDatabase(REPLICA_DB, ReplicaDatabaseModule),
+      ],
       controllers: [ReportsController, HealthController, MetricsController],
       providers: [
-        {
-          provide: REPLICA_DB,
-          inject: [APP_CONFIG],
-          useFactory: (c: AppConfig) =>
-            createDataSource({
-              url: requiredSetting(c.databaseReplicaUrl, 'DATABASE_REPLICA_URL'),
-              poolSize: c.databasePoolSize,
-              applicationName: 'orderflow-reporting',
-              password: () => c.credentials.password('DATABASE_REPLICA_URL'),
-              connection: c.database,
-            }).initialize(),
-        },
-        { provide: ApiKeyVerifier, inject: [REPLICA_DB], useFactory: (db: DataSource) => new ApiKeyVerifier(db) },
         { provide: ReportsService, inject: [REPLICA_DB], useFactory: (db: DataSource) => new ReportsService(db) },
         {
           provide: HEALTH_CHECKS,
@@ -59,9 +48,5 @@ export class ReportingModule implements OnApplicationShutdown {
         { provide: APP_GUARD, useClass: ApiKeyGuard },
       ],
     };
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.replica.destroy().catch(() => undefined);
   }
 }

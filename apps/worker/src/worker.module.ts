@@ -36,7 +36,7 @@ export class WorkerModule implements OnApplicationBootstrap, BeforeApplicationSh
   static forConfig(config: AppConfig): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [ConfigModule.forRoot(config), LoggerModule.forRoot(loggerParams(config, 'worker')), OrdersModule, AuthModule, MessagingModule, InstanceRegistrationModule.forService('worker')],
+      imports: [ConfigModule.forRoot(config), LoggerModule.forRoot(loggerParams(config, 'worker')), OrdersModule, AuthModule.forPrimary(), MessagingModule, InstanceRegistrationModule.forService('worker')],
       controllers: [OrderMessagesController, HealthController, MetricsController],
       providers: [
         { provide: APP_GUARD, useClass: ApiKeyGuard },
