@@ -1,4 +1,4 @@
-import { ArgumentsHost, Catch, Controller, Inject, RpcExceptionFilter, UseFilters } from '@nestjs/common';
+import { ArgumentsHost, Catch, Controller, Inject, Optional, RpcExceptionFilter, UseFilters } from '@nestjs/common';
 import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import { Observable, throwError } from 'rxjs';
 import { OrderProcessingService } from '@orderflow/orders/order-processing.service';
@@ -8,6 +8,8 @@ import { CommandContext } from '@orderflow/orders/order-events';
 import { PermanentMessageError } from '@orderflow/messaging/sqs.transport';
 import { SqsContext } from '@orderflow/messaging/sqs-context';
 import { AdaptiveLimiter } from '@orderflow/orders/adaptive-concurrency';
+import { VersionRouter } from './version-routing/version-router';
+import { VersionRouting } from './version-routing/version-routing';
 
 /** How many messages may be in the database at once (worker.module.ts). */
 export const WORKER_LIMITER = Symbol('WORKER_LIMITER');
@@ -27,16 +29,25 @@ class RethrowFilter implements RpcExceptionFilter {
 @Controller()
 @UseFilters(RethrowFilter)
 export class OrderMessagesController {
+  /** Version queues on: whose message this is, and settling the customer's barrier once done. */
+  private readonly router: VersionRouter | null;
+
   constructor(
     private readonly processing: OrderProcessingService,
     @Inject(WORKER_LIMITER) private readonly limiter: AdaptiveLimiter,
-  ) {}
+    @Optional() @Inject(VersionRouting) routing: VersionRouting | null,
+  ) {
+    this.router = routing?.router ?? null;
+  }
 
   @MessagePattern('order.place')
   async place(@Payload() message: OrderMessage, @Ctx() sqs: SqsContext) {
     if (message.type !== 'order.place') throw new PermanentMessageError('UNKNOWN_TYPE', message.type);
+    const routed = await this.router?.route(message, sqs);
+    if (routed?.action === 'moved') return { movedTo: routed.to };
     try {
       const { order } = await this.limiter.run(() => this.processing.placeOrder(message.order, commandContext(sqs)));
+      await this.router?.settle(message);
       return { orderId: order.id, status: order.status };
     } catch (error) {
       if (error instanceof IdempotencyConflictError) throw new PermanentMessageError('IDEMPOTENCY_CONFLICT', error.message);
@@ -47,13 +58,19 @@ export class OrderMessagesController {
   @MessagePattern('order.cancel')
   async cancel(@Payload() message: OrderMessage, @Ctx() sqs: SqsContext) {
     if (message.type !== 'order.cancel') throw new PermanentMessageError('UNKNOWN_TYPE', message.type);
+    const routed = await this.router?.route(message, sqs);
+    if (routed?.action === 'moved') return { movedTo: routed.to };
     try {
       const { order } = await this.limiter.run(() => this.processing.cancelOrder(message.orderId, commandContext(sqs), message.customerId));
+      await this.router?.settle(message);
       return { orderId: order.id, status: order.status };
     } catch (error) {
       if (error instanceof OrderNotFoundError) throw new PermanentMessageError('ORDER_NOT_FOUND', error.message);
       // Cancelling a rejected order is an answer, not a failure: the message is done.
-      if (error instanceof OrderNotCancellableError) return { orderId: error.orderId, status: error.status };
+      if (error instanceof OrderNotCancellableError) {
+        await this.router?.settle(message);
+        return { orderId: error.orderId, status: error.status };
+      }
       throw error;
     }
   }
