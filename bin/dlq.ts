@@ -2,34 +2,51 @@ import { parseArgs } from 'node:util';
 import { loadProgramConfig } from '@orderflow/secrets/app-secrets';
 import { createSqsClient } from '@orderflow/messaging/sqs-client';
 import { listDeadLetters, redriveDeadLetters } from '@orderflow/messaging/dead-letter-admin';
+import { VersionQueues } from '@orderflow/messaging/version-routing/version-queues';
 import { runCli } from './run-cli';
 
 const USAGE = `usage:
   npm run dlq -- list [--limit N]       show dead-lettered messages with their reasons
   npm run dlq -- redrive [--limit N]    move them back to the orders queue`;
 
-/** `npm run dlq`: inspect and redrive the orders dead-letter queue (ORDERS_DLQ_URL -> ORDERS_QUEUE_URL). */
+/**
+ * `npm run dlq`: inspect and redrive the orders dead-letter queue (ORDERS_DLQ_URL) and the DLQ of
+ * every worker version queue of ORDERS_QUEUE_URL (docs/releases.md, "Workers"). Everything goes
+ * back to the ingress queue, so that a redriven message passes its customer's barrier like any other.
+ */
 void runCli(async () => {
   const { positionals, values } = parseArgs({ allowPositionals: true, options: { limit: { type: 'string' } } });
   const command = positionals[0];
   if (command !== 'list' && command !== 'redrive') throw new Error(USAGE);
-  const limit = values.limit === undefined ? Infinity : Number(values.limit);
+  let limit = values.limit === undefined ? Infinity : Number(values.limit);
   if (!(limit > 0)) throw new Error(`--limit must be a positive number\n${USAGE}`);
   const config = await loadProgramConfig(['ORDERS_QUEUE_URL', 'ORDERS_DLQ_URL']);
   const client = createSqsClient(config);
   try {
-    if (command === 'list') {
-      const letters = await listDeadLetters(client, config.aws.ordersDlqUrl, limit);
-      for (const letter of letters) {
-        console.log(`${letter.messageId}  ${letter.reason}  ${letter.failedAt}  receives=${letter.receiveCount}`);
-        console.log(`  detail: ${letter.detail}`);
-        console.log(`  body:   ${letter.body.length > 300 ? `${letter.body.slice(0, 300)}...` : letter.body}`);
+    const dlqUrls = [config.aws.ordersDlqUrl, ...(await new VersionQueues(client, config.aws.ordersQueueUrl).deadLetterQueueUrls())];
+    let total = 0;
+    for (const dlqUrl of dlqUrls) {
+      if (limit <= 0) break;
+      const name = dlqUrl.slice(dlqUrl.lastIndexOf('/') + 1);
+      if (command === 'list') {
+        const letters = await listDeadLetters(client, dlqUrl, limit);
+        console.log(`${name}: ${letters.length} message(s)`);
+        for (const letter of letters) {
+          console.log(`  ${letter.messageId}  ${letter.reason}  ${letter.failedAt}  receives=${letter.receiveCount}`);
+          console.log(`    detail: ${letter.detail}`);
+          console.log(`    body:   ${letter.body.length > 300 ? `${letter.body.slice(0, 300)}...` : letter.body}`);
+        }
+        total += letters.length;
+        limit -= letters.length;
+      } else {
+        const moved = await redriveDeadLetters(client, dlqUrl, config.aws.ordersQueueUrl, limit);
+        if (moved > 0) console.log(`${name}: moved ${moved}`);
+        total += moved;
+        limit -= moved;
       }
-      console.log(`${letters.length} message(s) in the dead-letter queue`);
-    } else {
-      const moved = await redriveDeadLetters(client, config.aws.ordersDlqUrl, config.aws.ordersQueueUrl, limit);
-      console.log(`moved ${moved} message(s) back to ${config.aws.ordersQueueUrl}`);
     }
+    if (command === 'list') console.log(`${total} message(s) in the dead-letter queue${dlqUrls.length > 1 ? `s (${dlqUrls.length})` : ''}`);
+    else console.log(`moved ${total} message(s) back to ${config.aws.ordersQueueUrl}`);
   } finally {
     client.destroy();
   }

@@ -1,4 +1,7 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { PlaceOrderCommand } from '@orderflow/domain/order';
@@ -8,10 +11,11 @@ import { startTestStack, TestStack } from '../support/test-stack';
 import { AppProcess } from '../support/app-process';
 import { ApiInstance, startApiInstance } from '../support/api-instance';
 import { httpClient } from '../support/http-client';
-import { ownQueues, QueueEnv, sendOrders, sqsClient } from '../support/sqs-helpers';
+import { drainQueue, ownQueues, QueueEnv, sendOrders, sendRaw, sqsClient } from '../support/sqs-helpers';
 import { eventually, eventuallyValue } from '../support/eventually';
 import { runReleaseCli } from '../support/release-cli';
 import { leftOnQueues, startVersionedWorker, sumMetric } from '../support/worker-release';
+import { VersionQueues } from '@orderflow/messaging/version-routing/version-queues';
 
 /**
  * A customer pinned to the worker candidate while its first order is in processing on stable:
@@ -84,6 +88,31 @@ describe('worker pin while orders are in flight', () => {
     await eventually('every queue empty', async () => Object.values(await leftOnQueues(sqs, q)).every((n) => n === 0), 30_000, 200);
     expect(await barrierOf(customerId)).toEqual({ send: '4' });
   }, 180_000);
+
+  it('dead-letters on the version queue, settles the barrier, and `npm run dlq` lists and redrives every version’s DLQ to the ingress queue', async () => {
+    // The previous test's workers (1.0.0 and 2.0.0) still run; the release is still at 10%.
+    const customerId = `dlq-${randomUUID().slice(0, 6)}`;
+    const orderId = randomUUID();
+    const body = JSON.stringify({ type: 'order.cancel', version: 1, customerId, orderId });
+    await sendRaw(sqs, q.ORDERS_QUEUE_URL, [{ body, group: customerId }]);
+    await eventually('dead-lettered', async () => (await sumMetric(workers, 'orderflow_sqs_messages_dead_lettered_total')) >= 1, 30_000, 50);
+    // Nothing pending for the customer: its next message is not held back by a dead letter.
+    expect((await barrierOf(customerId)).id).toBeUndefined();
+    const versionDlqs = await new VersionQueues(sqs, q.ORDERS_QUEUE_URL).deadLetterQueueUrls();
+    expect(versionDlqs).toHaveLength(2);
+    await Promise.all(workers.splice(0).map((w) => w.stop()));
+
+    const dlq = (command: string) => promisify(execFile)(process.execPath, [resolve(__dirname, '../../dist/bin/dlq.js'), ...command.split(' ')], { env: { ...process.env, ...stack.env, ...q } });
+    const listed = (await dlq('list')).stdout;
+    expect(listed).toContain('ORDER_NOT_FOUND');
+    expect(listed).toContain(orderId);
+    expect(listed).toContain('1 message(s) in the dead-letter queues (3)');
+    expect((await dlq('redrive')).stdout).toContain('moved 1 message(s)');
+    const [back] = await drainQueue(sqs, q.ORDERS_QUEUE_URL, 1);
+    expect(back.Body).toBe(body);
+    expect(back.Attributes?.MessageGroupId).toBe(customerId);
+    expect((await dlq('list')).stdout).toContain('0 message(s)');
+  }, 120_000);
 
   const barrierOf = (customerId: string) => redis.hgetall(`orderflow:worker-barrier:{${customerId}}`);
   const ordersOf = (customerId: string) =>
