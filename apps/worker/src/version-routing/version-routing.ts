@@ -9,6 +9,9 @@ import { VERSION_QUEUE_MAX_RECEIVES, VersionQueue, VersionQueues } from '@orderf
 import { InstanceRegistry } from '@orderflow/release/instance-registry';
 import { ReleaseService } from '@orderflow/release/release.service';
 import { WorkerAssignment } from '@orderflow/release/worker-assignment';
+import { WorkerFigures } from '@orderflow/release/worker-figures';
+import { WorkerReleaseController } from '@orderflow/release/worker-release-controller';
+import { createLogger } from '@orderflow/observability/logger';
 import { OrderMessage } from '@orderflow/contracts/order-message';
 import { isTransientError } from '@orderflow/orders/order-errors';
 import { decodeOrderMessage } from '../order-message-decoder';
@@ -26,6 +29,9 @@ export class VersionRouting {
   private readonly log = new Logger('VersionRouting');
   readonly assignment: WorkerAssignment;
   readonly router: VersionRouter;
+  /** This worker's processing outcomes, for the worker release controller. */
+  readonly figures: WorkerFigures;
+  private readonly controller: WorkerReleaseController;
   private readonly waiters = new SettleWaiters();
   private readonly forwarder: OrderForwarder;
   private readonly ingress: SqsTransport<OrderMessage>;
@@ -43,10 +49,13 @@ export class VersionRouting {
   ) {
     const barrier = new CustomerBarrier(redis);
     const sender = new VersionSender(client, queues);
+    const releases = new ReleaseService(db);
+    this.figures = new WorkerFigures(redis);
+    this.controller = new WorkerReleaseController(db, redis, releases, this.figures, config.router.bounds, createLogger(config.logLevel, { app: 'worker', context: 'WorkerReleaseController' }));
     this.assignment = new WorkerAssignment({
       db,
       databaseUrl: config.databaseUrl,
-      releases: new ReleaseService(db),
+      releases,
       registry: new InstanceRegistry(redis, config.release.instanceTtlSeconds),
       ownVersion: config.version,
       onError: (error) => this.log.warn(`release state not refreshed: ${error.message}`),
@@ -81,6 +90,8 @@ export class VersionRouting {
     await this.assignment.start();
     await new Promise<void>((done, fail) => this.ingress.listen((error) => (error ? fail(error) : done())));
     this.sweeper.start();
+    this.figures.start();
+    this.controller.start();
   }
 
   /** Forwarding stops first (held ingress messages go back), then the sweeper's consumers drain. */
@@ -92,6 +103,8 @@ export class VersionRouting {
 
   async stop(): Promise<void> {
     await this.sweeper.stop();
+    await this.controller.stop();
+    await this.figures.stop();
     await this.assignment.stop();
   }
 
