@@ -4,7 +4,10 @@
  * the integration tests (`test/**`: full stacks of real PostgreSQL primary + replica, Redis and
  * the SQS emulator started per suite by test/support, for faults and end-to-end scenarios).
  */
-const libs = ['domain', 'contracts', 'config', 'persistence', 'locking', 'orders', 'http', 'observability', 'auth', 'devstack', 'messaging', 'reporting', 'bench', 'secrets', 'release', 'client'];
+const libs = ['domain', 'contracts', 'config', 'persistence', 'locking', 'orders', 'http', 'observability', 'auth', 'devstack', 'messaging', 'reporting', 'secrets', 'release', 'client'];
+
+/** Tools beside the product (tools/<name>/src), imported as @orderflow/<name>/... like the libs. */
+const tools = ['bench', 'harness'];
 
 const shared = {
   testEnvironment: 'node',
@@ -15,6 +18,7 @@ const shared = {
   moduleNameMapper: {
     '^@orderflow/client$': '<rootDir>/libs/client/src/index.ts',
     ...Object.fromEntries(libs.map((lib) => [`^@orderflow/${lib}/(.*)$`, `<rootDir>/libs/${lib}/src/$1`])),
+    ...Object.fromEntries(tools.map((tool) => [`^@orderflow/${tool}/(.*)$`, `<rootDir>/tools/${tool}/src/$1`])),
   },
 };
 
@@ -23,7 +27,7 @@ module.exports = {
     {
       ...shared,
       displayName: 'unit+integration',
-      roots: ['<rootDir>/libs', '<rootDir>/apps', '<rootDir>/test', '<rootDir>/bin'],
+      roots: ['<rootDir>/libs', '<rootDir>/tools', '<rootDir>/apps', '<rootDir>/test', '<rootDir>/bin'],
       testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/medium/'],
     },
     {

@@ -1,4 +1,4 @@
-import { benchOptions, runBench } from '@orderflow/bench/bench-run';
+import { BENCH_USAGE, benchOptions, runBench } from '@orderflow/bench/bench-run';
 import { cpuTable, TABLE_HEADER, tableRow, textTable } from '@orderflow/bench/bench-report';
 
 /**
@@ -10,6 +10,7 @@ import { cpuTable, TABLE_HEADER, tableRow, textTable } from '@orderflow/bench/be
 async function main() {
   const log = (line: string) => process.stdout.write(`${line}\n`);
   const options = benchOptions(process.argv.slice(2), log);
+  if (!options) return log(BENCH_USAGE);
   log(`Orderflow benchmark${options.quick ? ' (quick)' : ''}: results under ${options.outDir}`);
   const result = await runBench(options);
   log(`\n${textTable(TABLE_HEADER, result.phases.map(tableRow))}`);

@@ -1,4 +1,4 @@
-import { chaosOptions, runChaos } from '@orderflow/bench/chaos-run';
+import { CHAOS_USAGE, chaosOptions, runChaos } from '@orderflow/bench/chaos-run';
 import { textTable } from '@orderflow/bench/bench-report';
 
 /**
@@ -11,6 +11,7 @@ import { textTable } from '@orderflow/bench/bench-report';
 async function main() {
   const log = (line: string) => process.stdout.write(`${line}\n`);
   const options = chaosOptions(process.argv.slice(2), log);
+  if (!options) return log(CHAOS_USAGE);
   log(`Orderflow chaos run${options.quick ? ' (quick)' : ''}: results under ${options.outDir}`);
   const result = await runChaos(options);
   const { invariants: inv, eventsQueue: events, requests } = result;

@@ -1,5 +1,8 @@
 import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { costMarkdown, measureOrderCosts } from '@orderflow/bench/order-cost';
+
+const USAGE = 'usage: npm run cost [-- --orders 2000] [--clients 4] [--env NAME=VALUE ...] [--out file.md] [--json]';
 
 /**
  * `npm run cost [-- --orders 2000] [--clients 4] [--env NAME=VALUE ...] [--out file.md]`: what one order costs in
@@ -8,22 +11,25 @@ import { costMarkdown, measureOrderCosts } from '@orderflow/bench/order-cost';
  * the machine is doing.
  */
 async function main() {
-  const argv = process.argv.slice(2);
-  const flag = (name: string) => {
-    const i = argv.indexOf(name);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
+  const { values } = parseArgs({
+    options: {
+      orders: { type: 'string', default: '2000' },
+      clients: { type: 'string', default: '4' },
+      // NAME=VALUE (repeatable): settings for the apps, e.g. WORKER_ADAPTIVE_CONCURRENCY=false.
+      env: { type: 'string', multiple: true, default: [] },
+      out: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) return void process.stdout.write(`${USAGE}\n`);
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  // --env NAME=VALUE (repeatable): settings for the apps, e.g. WORKER_ADAPTIVE_CONCURRENCY=false.
-  const appEnv = Object.fromEntries(
-    argv.flatMap((arg, i) => (arg === '--env' && argv[i + 1]?.includes('=') ? [argv[i + 1].split(/=(.*)/s).slice(0, 2)] : [])),
-  );
-  const reports = await measureOrderCosts({ orders: Number(flag('--orders') ?? 2000), clients: Number(flag('--clients') ?? 4), appEnv, log });
+  const appEnv = Object.fromEntries(values.env.filter((arg) => arg.includes('=')).map((arg) => arg.split(/=(.*)/s).slice(0, 2)));
+  const reports = await measureOrderCosts({ orders: Number(values.orders), clients: Number(values.clients), appEnv, log });
   const markdown = costMarkdown(reports);
   process.stdout.write(markdown);
-  const out = flag('--out');
-  if (out) writeFileSync(out, markdown);
-  if (argv.includes('--json')) process.stdout.write(`${JSON.stringify(reports, null, 2)}\n`);
+  if (values.out) writeFileSync(values.out, markdown);
+  if (values.json) process.stdout.write(`${JSON.stringify(reports, null, 2)}\n`);
 }
 
 main().then(

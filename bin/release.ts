@@ -2,7 +2,7 @@ import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@orderflow/config/app-config';
 import { createDataSource } from '@orderflow/persistence/data-source';
-import { createRedis, waitForRedis } from '@orderflow/orders/infrastructure';
+import { createRedis, waitForRedis } from '@orderflow/locking/redis-connection';
 import { InstanceRecord, InstanceRegistry } from '@orderflow/release/instance-registry';
 import { Release, ReleaseService, ReleaseStatus } from '@orderflow/release/release.service';
 import { StepFigures, formatStepFigures, readStepFigures } from '@orderflow/release/router/step-figures';

@@ -1,19 +1,14 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { createApiKey } from '@orderflow/auth/api-key-admin';
 import { SCOPES } from '@orderflow/auth/api-key';
 import { redactUrl } from '@orderflow/config/app-config';
-import { startPostgresPair } from '@orderflow/devstack/postgres-cluster';
-import { startRedis } from '@orderflow/devstack/redis-server';
-import { startSqsEmulator } from '@orderflow/devstack/sqs-emulator';
-import { ensureBucket, ensureQueues } from '@orderflow/devstack/queues';
 import { installCleanupHandlers } from '@orderflow/devstack/local-stack';
+import { AppProcess } from '@orderflow/harness/app-process';
+import { startOrAttachServices } from '@orderflow/harness/services';
 import { createDataSource } from '@orderflow/persistence/data-source';
 import { runMigrations } from '@orderflow/persistence/migrate';
-import { asReportingRole } from '@orderflow/reporting/reporting-role';
 import { writeLocalBundles } from '@orderflow/secrets/local-bundles';
 
 /**
@@ -24,10 +19,10 @@ import { writeLocalBundles } from '@orderflow/secrets/local-bundles';
  */
 const APPS = [
   // The router takes the API's public port; the API instance itself listens behind it.
-  { name: 'router', script: 'dist/apps/router/src/main.js', offset: 0, health: '/router/health' },
-  { name: 'api', script: 'dist/apps/api/src/main.js', offset: 3, health: '/health/ready' },
-  { name: 'worker', script: 'dist/apps/worker/src/main.js', offset: 1, health: '/health/ready' },
-  { name: 'reporting', script: 'dist/apps/reporting/src/main.js', offset: 2, health: '/health/ready' },
+  { name: 'router', offset: 0, health: '/router/health' },
+  { name: 'api', offset: 3, health: '/health/ready' },
+  { name: 'worker', offset: 1, health: '/health/ready' },
+  { name: 'reporting', offset: 2, health: '/health/ready' },
 ] as const;
 
 /**
@@ -57,63 +52,25 @@ async function main() {
   const logDir = join(root, 'logs');
   mkdirSync(logDir, { recursive: true });
   const stops: Array<() => Promise<void>> = [];
-  const children: ChildProcess[] = [];
+  const children: AppProcess[] = [];
   const stopAll = async () => {
     // The router first, so that it sends nothing more to instances on their way out.
-    if (children[0]) await stopChild(children[0]);
+    await stopChild(children[0]);
     await Promise.all(children.map(stopChild));
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
   };
   installCleanupHandlers(stopAll);
 
-  const env: Record<string, string> = {};
   const log = (line: string) => process.stdout.write(`${line}\n`);
   const region = process.env.AWS_REGION ?? 'us-east-1';
-
-  if (process.env.DATABASE_URL && process.env.DATABASE_REPLICA_URL) {
-    env.DATABASE_URL = process.env.DATABASE_URL;
-    env.DATABASE_REPLICA_URL = process.env.DATABASE_REPLICA_URL;
-  } else {
-    log('starting PostgreSQL primary and streaming replica...');
-    const postgres = await startPostgresPair({ rootDir: join(root, 'postgres') });
-    stops.push(() => postgres.stop());
-    env.DATABASE_URL = postgres.primaryUrl;
-    // Reporting reads the replica as the SELECT-only role the migrations create (trust auth here).
-    env.DATABASE_REPLICA_URL = asReportingRole(postgres.replicaUrl);
-  }
-  if (process.env.REDIS_URL) env.REDIS_URL = process.env.REDIS_URL;
-  else {
-    log('starting Redis...');
-    const redis = await startRedis({ logDir });
-    stops.push(() => redis.stop());
-    env.REDIS_URL = redis.url;
-  }
-  let localS3: string | undefined;
-  if (process.env.SQS_ENDPOINT || process.env.ORDERS_QUEUE_URL) {
-    for (const name of ['SQS_ENDPOINT', 'S3_ENDPOINT', 'ORDERS_QUEUE_URL', 'ORDERS_DLQ_URL', 'ORDER_EVENTS_QUEUE_URL', 'REPORTS_BUCKET']) {
-      if (process.env[name]) env[name] = process.env[name]!;
-    }
-  } else {
-    log('starting the SQS/S3 emulator (fauxqs)...');
-    const sqs = await startSqsEmulator({ logDir });
-    stops.push(() => sqs.stop());
-    const queues = await ensureQueues({ endpoint: sqs.endpoint, region });
-    await ensureBucket({ endpoint: sqs.endpoint, region, bucket: 'orderflow-reports' });
-    await ensureBucket({ endpoint: sqs.endpoint, region, bucket: SECRETS_BUCKET });
-    localS3 = sqs.endpoint;
+  const services = await startOrAttachServices({ rootDir: root, logDir, attach: 'each', buckets: [SECRETS_BUCKET], log });
+  stops.push(() => services.stop());
+  const env: Record<string, string> = { ...services.env };
+  const localS3 = services.sqs?.endpoint;
+  if (localS3) {
     // The emulator takes any credentials; the SDK, writing the bundles below, insists on some.
     process.env.AWS_ACCESS_KEY_ID ??= 'test';
     process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
-    Object.assign(env, {
-      SQS_ENDPOINT: sqs.endpoint,
-      S3_ENDPOINT: sqs.endpoint,
-      ORDERS_QUEUE_URL: queues.ordersQueueUrl,
-      ORDERS_DLQ_URL: queues.ordersDlqUrl,
-      ORDER_EVENTS_QUEUE_URL: queues.orderEventsQueueUrl,
-      REPORTS_BUCKET: 'orderflow-reports',
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
-    });
   }
   env.AWS_REGION = region;
 
@@ -145,20 +102,23 @@ async function main() {
 
   const basePort = Number(process.env.PORT ?? 3000);
   const urls: Record<string, string> = {};
-  for (const app of APPS) {
-    const port = basePort + app.offset;
-    const out = openSync(join(logDir, `${app.name}.log`), 'a');
-    const child = spawn(process.execPath, [app.script], {
-      env: childEnv({ ...env, ...bundleEnvs[app.name], PORT: String(port) }),
-      stdio: ['ignore', out, out],
-    });
-    children.push(child);
-    child.on('exit', (code, signal) => {
-      if (!shuttingDown) log(`${app.name} exited (${signal ?? code}); see ${join(logDir, `${app.name}.log`)}`);
-    });
-    urls[app.name] = `http://127.0.0.1:${port}`;
-  }
-  await Promise.all(APPS.map((app) => waitReady(app.name, `${urls[app.name]}${app.health}`, join(logDir, `${app.name}.log`))));
+  await Promise.all(
+    APPS.map(async (app, index) => {
+      const child = await AppProcess.start({
+        kind: app.name,
+        name: app.name,
+        env: childEnv({ ...env, ...bundleEnvs[app.name] }),
+        port: basePort + app.offset,
+        logDir,
+        readyPath: app.health,
+      });
+      children[index] = child;
+      void child.exited.then(({ code, signal }) => {
+        if (!shuttingDown) log(`${app.name} exited (${signal ?? code}); see ${child.logFile}`);
+      });
+      urls[app.name] = child.url;
+    }),
+  );
 
   log(`
 Orderflow is running.
@@ -180,28 +140,9 @@ ${key}`);
 
 let shuttingDown = false;
 
-async function stopChild(child: ChildProcess): Promise<void> {
+async function stopChild(child: AppProcess | undefined): Promise<void> {
   shuttingDown = true;
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 35_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-async function waitReady(name: string, url: string, logFile: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    try {
-      const response = await fetch(url);
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(250);
-  }
-  throw new Error(`${name} did not become ready within 60 s; see ${logFile}`);
+  await child?.stop(35_000);
 }
 
 main().catch((error: unknown) => {

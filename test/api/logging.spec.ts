@@ -2,6 +2,7 @@ import { DynamicModule } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { LoggerModule } from 'nestjs-pino';
 import { createHttpApp, loggerParams } from '@orderflow/http/http-app';
+import { isTransientError } from '@orderflow/orders/order-errors';
 import { ApiModule } from '../../apps/api/src/api.module';
 import { startTestStack, TestStack } from '../support/test-stack';
 import { HttpRequest, httpClient } from '../support/http-client';
@@ -44,7 +45,7 @@ describe('request logging', () => {
   beforeAll(async () => {
     stack = await startTestStack();
     capture = new LogCapture();
-    app = await createHttpApp(apiModuleLoggingTo(stack, capture), stack.config());
+    app = await createHttpApp(apiModuleLoggingTo(stack, capture), stack.config(), isTransientError);
     await app.listen(0, '127.0.0.1');
     url = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
     key = await stack.createKey(['orders:write', 'orders:read']);

@@ -22,7 +22,7 @@ function newestMtime(dir: string): number {
 function ensureBuilt(): void {
   const built = ['dist/bin/bench.js', 'dist/bin/chaos.js', 'dist/apps/api/src/main.js', 'dist/apps/worker/src/main.js'].map((f) => join(root, f));
   const builtAt = Math.min(...built.map((f) => (existsSync(f) ? statSync(f).mtimeMs : 0)));
-  const sourcesAt = Math.max(...['libs', 'apps', 'bin'].map((dir) => newestMtime(join(root, dir))));
+  const sourcesAt = Math.max(...['libs', 'tools', 'apps', 'bin'].map((dir) => newestMtime(join(root, dir))));
   if (builtAt < sourcesAt) execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
 }
 

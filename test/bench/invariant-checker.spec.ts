@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
-import { checkInvariants } from '@orderflow/bench/invariant-checker';
+import { checkInvariants } from '@orderflow/harness/invariants';
 import { startTestStack, TestStack } from '../support/test-stack';
 
 /** The harness's checker must see each kind of violation, or a green chaos run would prove nothing. */
@@ -96,5 +96,19 @@ describe('invariant checker of the benchmark and chaos harness', () => {
       eventsMissing: 1,
       eventsOutOfOrder: 0,
     });
+  });
+
+  it('checks a stock record it was not told about only for going below zero, in any scope', async () => {
+    // The schema refuses negative stock; the checker must still see it, should the schema change.
+    await pool.query(`ALTER TABLE inventory DROP CONSTRAINT inventory_available_check`);
+    await pool.query(`INSERT INTO inventory (sku, available) VALUES ('spare-sku', 3), ('negative-sku', -1)`);
+    try {
+      const report = await checkInvariants(pool, { customerPrefix: 'nobody-' });
+      expect(report).toMatchObject({ ok: false, orders: 0, stockViolations: 1 });
+      expect(report.examples).toEqual(['stock: negative-sku has -1, below zero']);
+    } finally {
+      await pool.query(`DELETE FROM inventory WHERE sku = 'negative-sku'`);
+      await pool.query(`ALTER TABLE inventory ADD CONSTRAINT inventory_available_check CHECK (available >= 0)`);
+    }
   });
 });

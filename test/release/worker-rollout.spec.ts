@@ -75,7 +75,7 @@ describe('worker rollout over version queues', () => {
     const victim = candidateFleet[0];
     await eventually('40% processed', async () => (await count()) >= (ORDERS * 2) / 5, 120_000, 50);
     progress('40% processed, SIGKILL');
-    victim.kill('SIGKILL');
+    victim.signal('SIGKILL');
     expect((await victim.exited).signal).toBe('SIGKILL');
     await eventually('two thirds processed', async () => (await count()) >= (ORDERS * 2) / 3, 120_000, 50);
 
@@ -139,7 +139,7 @@ describe('worker rollout over version queues', () => {
         (r: { v: string; n: number }) => [r.v, r.n],
       ),
     );
-    const live = workers.filter((w) => w.process.exitCode === null && w.process.signalCode === null);
+    const live = workers.filter((w) => w.isRunning());
     const figures = {
       finish,
       perVersion,

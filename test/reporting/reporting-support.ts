@@ -126,7 +126,7 @@ let exporterScript: string | undefined;
 export function buildExporter(): string {
   if (exporterScript) return exporterScript;
   const built = join(ROOT, 'dist/bin/report-export.js');
-  if (existsSync(built) && statSync(built).mtimeMs > newestSource(['bin', 'libs'].map((dir) => join(ROOT, dir)))) {
+  if (existsSync(built) && statSync(built).mtimeMs > newestSource(['bin', 'libs', 'tools'].map((dir) => join(ROOT, dir)))) {
     exporterScript = built;
     return built;
   }

@@ -1,6 +1,6 @@
 import { ReleaseService } from '@orderflow/release/release.service';
 import { InstanceRegistry } from '@orderflow/release/instance-registry';
-import { createRedis } from '@orderflow/orders/infrastructure';
+import { createRedis } from '@orderflow/locking/redis-connection';
 import type Redis from 'ioredis';
 import { AppProcess } from '../support/app-process';
 import { eventually } from '../support/eventually';
@@ -51,7 +51,7 @@ describe('canary through the router', () => {
   });
 
   afterAll(async () => {
-    for (const app of stopped) app.kill('SIGCONT');
+    for (const app of stopped) app.signal('SIGCONT');
     await Promise.all(apps.map((app) => app.stop()));
     await Promise.all(routers.map((router) => router.stop()));
     redis?.disconnect();
@@ -145,7 +145,7 @@ describe('canary through the router', () => {
     await loop.reached(loop.sent() + 200);
     const stoppedAt = Date.now();
     for (const app of candidates) {
-      app.kill('SIGSTOP');
+      app.signal('SIGSTOP');
       stopped.push(app);
     }
     let abortedAt = 0;
@@ -162,7 +162,7 @@ describe('canary through the router', () => {
     expect(decision.figures.candidate.version).toBe('3.0.0');
     expect(decision.figures.stable.version).toBe('1.0.0');
     await router.waitRoutes({ 'orderflow-route': sessions.token(onCandidate[0]) }, '1.0.0');
-    for (const app of candidates) app.kill('SIGCONT');
+    for (const app of candidates) app.signal('SIGCONT');
     stopped.length = 0;
     loop.finish();
     const result = await loop.done;

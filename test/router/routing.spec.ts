@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { InstanceRegistry } from '@orderflow/release/instance-registry';
 import { ReleaseService } from '@orderflow/release/release.service';
 import { signRouteToken } from '@orderflow/release/route-token';
-import { createRedis } from '@orderflow/orders/infrastructure';
+import { createRedis } from '@orderflow/locking/redis-connection';
 import { AppProcess } from '../support/app-process';
 import { eventually } from '../support/eventually';
 import { RouterProcess, TEST_ROUTE_KEYS, startApiVersion, startRouterProcess } from '../support/router-stack';

@@ -120,7 +120,7 @@ describe('rotating the database and Redis passwords of a running API', () => {
     await redisAdmin.call('ACL', 'SETUSER', ROLE, `>${passwords.redisNew}`);
     // 2. The bundle is updated, 3. the API is told to re-read it.
     await writeBundle(BUNDLE, bundleFor(passwords.dbNew, passwords.redisNew), { app: 'api', environment: 'test' }, [keyFile], stack.env.S3_ENDPOINT);
-    api.kill('SIGHUP');
+    api.signal('SIGHUP');
     await eventually('the API to apply the new credentials', async () =>
       logLines().some((line) => line.includes('new connections use the new credentials')),
     );

@@ -44,5 +44,5 @@ export async function startRouterProcess(stack: TestStack, extra: Record<string,
       const response = await fetch(`${router.url}/health/live`, { headers }).catch(() => undefined);
       return response?.headers.get('orderflow-version') === version;
     }, 30_000, 100);
-  return { ...router, runtimeDir, accessLog, waitRoutes };
+  return Object.assign(router, { runtimeDir, accessLog, waitRoutes });
 }

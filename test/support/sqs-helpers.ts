@@ -1,20 +1,16 @@
 import {
-  DeleteMessageBatchCommand,
-  Message,
-  ReceiveMessageCommand,
   SendMessageBatchCommand,
   SetQueueAttributesCommand,
   GetQueueAttributesCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { randomUUID } from 'node:crypto';
-import { PlaceOrderCommand } from '@orderflow/domain/order';
 import { ensureQueues } from '@orderflow/devstack/queues';
-import { MessageContext, sendOrders as sendOrderMessages } from '@orderflow/client';
+import { sqsClient } from '@orderflow/harness/order-sender';
 
-export function sqsClient(env: { AWS_REGION: string; SQS_ENDPOINT: string }): SQSClient {
-  return new SQSClient({ region: env.AWS_REGION, endpoint: env.SQS_ENDPOINT, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
-}
+// The harness's: the same client and producer as the bench and the chaos run.
+export { sendAllOrders as sendOrders, sqsClient } from '@orderflow/harness/order-sender';
+export { drainQueue } from '@orderflow/harness/events-queue';
 
 /** The queue variables of a worker or an API, pointing at one test's own queues. */
 export interface QueueEnv {
@@ -40,15 +36,6 @@ export async function ownQueues(env: { AWS_REGION: string; SQS_ENDPOINT: string 
   return { ORDERS_QUEUE_URL: queues.ordersQueueUrl, ORDERS_DLQ_URL: queues.ordersDlqUrl, ORDER_EVENTS_QUEUE_URL: queues.orderEventsQueueUrl };
 }
 
-/**
- * Sends order.place messages with the storefront's producer (@orderflow/client): batches of 10,
- * in the given order (FIFO keeps it per customer). A test expects every one sent.
- */
-export async function sendOrders(client: SQSClient, queueUrl: string, orders: PlaceOrderCommand[], context: MessageContext = {}) {
-  const result = await sendOrderMessages(client, queueUrl, orders, context);
-  if (result.failed.length) throw new Error(`send failed: ${JSON.stringify(result.failed.map(({ order, code, message }) => ({ order: order.clientOrderId, code, message })))}`);
-}
-
 /** Bodies as they are (poison messages, other producers' mistakes): not the contract's builder. */
 export async function sendRaw(client: SQSClient, queueUrl: string, entries: Array<{ body: string; group?: string }>) {
   const fifo = queueUrl.endsWith('.fifo');
@@ -63,33 +50,6 @@ export async function sendRaw(client: SQSClient, queueUrl: string, entries: Arra
     }),
   );
   if (result.Failed?.length) throw new Error(`send failed: ${JSON.stringify(result.Failed)}`);
-}
-
-/** Reads (and deletes) everything currently on a queue. */
-export async function drainQueue(client: SQSClient, queueUrl: string, idleRounds = 2): Promise<Message[]> {
-  const all: Message[] = [];
-  let idle = 0;
-  while (idle < idleRounds) {
-    const { Messages = [] } = await client.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        MaxNumberOfMessages: 10,
-        WaitTimeSeconds: 1,
-        MessageAttributeNames: ['All'],
-        MessageSystemAttributeNames: ['All'],
-      }),
-    );
-    if (Messages.length === 0) {
-      idle++;
-      continue;
-    }
-    idle = 0;
-    all.push(...Messages);
-    await client.send(
-      new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }),
-    );
-  }
-  return all;
 }
 
 export async function setVisibilityTimeout(client: SQSClient, queueUrl: string, seconds: number) {

@@ -5,9 +5,9 @@ import { startTestStack, TestStack } from '../support/test-stack';
 import { AppProcess } from '../support/app-process';
 import { startWorkerProcess } from '../support/worker-process';
 import { drainQueue, ownQueues, queueDepth, QueueEnv, sendOrders, sqsClient } from '../support/sqs-helpers';
-import { checkInvariants } from '../support/invariants';
+import { checkInvariants, INVARIANTS_HOLD } from '../support/invariants';
 import { eventually } from '../support/eventually';
-import { checkEvents } from '../support/events';
+import { checkEventDeliveries } from '@orderflow/harness/events-queue';
 
 const CUSTOMERS = 30;
 const ORDERS = 900;
@@ -66,7 +66,7 @@ describe('worker failures under load', () => {
       const expected = sent.filter((o) => o.customerId === customerId).map((o) => o.clientOrderId);
       expect(rows.filter((r) => r.customer_id === customerId).map((r) => r.client_order_id)).toEqual(expected);
     }
-    expect(await checkInvariants(stack.db)).toMatchObject({ numberingViolations: [], balanceViolations: [], duplicateKeys: 0 });
+    expect(await checkInvariants(stack.db)).toMatchObject(INVARIANTS_HOLD);
     await eventually('queue empty', async () => {
       const depth = await queueDepth(sqs, q.ORDERS_QUEUE_URL);
       return depth.visible === 0 && depth.inFlight === 0;
@@ -78,17 +78,17 @@ describe('worker failures under load', () => {
       (await stack.db.query(`SELECT count(*)::int AS n FROM outbox_events WHERE published_at IS NULL`))[0].n === 0,
     );
     const events = (await drainQueue(sqs, q.ORDER_EVENTS_QUEUE_URL)).filter((m) => customers.includes(JSON.parse(m.Body!).order.customerId));
-    return { events: checkEvents(events, outbox), outbox };
+    return { events: checkEventDeliveries(events, outbox), outbox };
   }
 
   it('loses and duplicates nothing when a worker is killed with SIGKILL in the middle of a batch', async () => {
     const { events } = await runScenario(async (victim) => {
-      victim.kill('SIGKILL');
+      victim.signal('SIGKILL');
       expect((await victim.exited).signal).toBe('SIGKILL');
     });
     expect(events.missing).toEqual([]);
     expect(events.outOfOrder).toEqual([]);
-    process.stdout.write(`SIGKILL scenario: ${ORDERS} orders, event redeliveries ${events.duplicatesOnQueue}\n`);
+    process.stdout.write(`SIGKILL scenario: ${ORDERS} orders, event redeliveries ${events.duplicates}\n`);
     await Promise.all(workers.splice(0).map((w) => w.stop()));
   });
 
@@ -99,7 +99,7 @@ describe('worker failures under load', () => {
     });
     expect(shutdown!.code).toBe(0);
     expect(shutdown!.ms).toBeLessThan(30_000);
-    expect(events).toEqual({ missing: [], duplicatesOnQueue: 0, outOfOrder: [] });
+    expect(events).toMatchObject({ missing: [], duplicates: 0, outOfOrder: [] });
     process.stdout.write(`SIGTERM scenario: worker exited 0 after ${shutdown!.ms} ms\n`);
     await Promise.all(workers.splice(0).map((w) => w.stop()));
   });

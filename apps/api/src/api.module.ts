@@ -11,7 +11,10 @@ import { HealthController } from '@orderflow/http/health';
 import { MetricsController } from '@orderflow/http/metrics.controller';
 import { loggerParams } from '@orderflow/http/http-app';
 import { HEALTH_CHECKS, HealthCheck } from '@orderflow/observability/health-check';
-import { CORE_HEALTH_CHECKS, OrdersModule, PRIMARY_DB, REDIS } from '@orderflow/orders/orders.module';
+import { CORE_HEALTH_CHECKS, OrdersModule } from '@orderflow/orders/orders.module';
+import { PRIMARY_DB } from '@orderflow/persistence/persistence.module';
+import { REDIS } from '@orderflow/locking/locking.module';
+import { AuthModule } from '@orderflow/auth/auth.module';
 import { MaintenanceSwitch } from '@orderflow/orders/maintenance-switch';
 import { OrderIntakeService } from '@orderflow/orders/order-intake.service';
 import { OrderProcessingService } from '@orderflow/orders/order-processing.service';
@@ -35,7 +38,7 @@ export class ApiModule implements OnApplicationBootstrap, OnApplicationShutdown 
   static forConfig(config: AppConfig): DynamicModule {
     return {
       module: ApiModule,
-      imports: [ConfigModule.forRoot(config), LoggerModule.forRoot(loggerParams(config, 'api')), OrdersModule, MessagingModule, InstanceRegistrationModule.forService('api')],
+      imports: [ConfigModule.forRoot(config), LoggerModule.forRoot(loggerParams(config, 'api')), OrdersModule, AuthModule, MessagingModule, InstanceRegistrationModule.forService('api')],
       controllers: [
         OrdersController,
         AdminController,

@@ -11,7 +11,10 @@ import { HealthController } from '@orderflow/http/health';
 import { MetricsController } from '@orderflow/http/metrics.controller';
 import { loggerParams } from '@orderflow/http/http-app';
 import { HEALTH_CHECKS, HealthCheck } from '@orderflow/observability/health-check';
-import { CORE_HEALTH_CHECKS, OrdersModule, PRIMARY_DB, REDIS } from '@orderflow/orders/orders.module';
+import { CORE_HEALTH_CHECKS, OrdersModule } from '@orderflow/orders/orders.module';
+import { PRIMARY_DB } from '@orderflow/persistence/persistence.module';
+import { REDIS } from '@orderflow/locking/locking.module';
+import { AuthModule } from '@orderflow/auth/auth.module';
 import type Redis from 'ioredis';
 import { VersionQueues } from '@orderflow/messaging/version-routing/version-queues';
 import { VersionRouting } from './version-routing/version-routing';
@@ -38,7 +41,7 @@ export class WorkerModule implements OnApplicationBootstrap, BeforeApplicationSh
   static forConfig(config: AppConfig): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [ConfigModule.forRoot(config), LoggerModule.forRoot(loggerParams(config, 'worker')), OrdersModule, MessagingModule, InstanceRegistrationModule.forService('worker')],
+      imports: [ConfigModule.forRoot(config), LoggerModule.forRoot(loggerParams(config, 'worker')), OrdersModule, AuthModule, MessagingModule, InstanceRegistrationModule.forService('worker')],
       controllers: [OrderMessagesController, HealthController, MetricsController],
       providers: [
         { provide: APP_GUARD, useClass: ApiKeyGuard },

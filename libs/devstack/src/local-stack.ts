@@ -10,10 +10,19 @@ import { startSqsEmulator, type SqsEmulator } from './sqs-emulator';
 export interface LocalStackOptions {
   /** Logs (redis, fauxqs) and postgres data (rootDir/postgres, deleted by stop()) go here. */
   rootDir: string;
+  /** The redis and fauxqs logs instead; default rootDir. */
+  logDir?: string;
   /** Default 'us-east-1'. */
   region?: string;
   /** Adds a synchronous standby to PostgreSQL (failover tests; see PostgresPairOptions). */
   synchronousStandby?: boolean;
+  /** Buckets besides the reports bucket (the secrets bucket of `npm start`). */
+  buckets?: string[];
+  /**
+   * Default true: SIGINT/SIGTERM stop the stack and exit. False for a caller that installs its
+   * own handlers, to stop what it runs on the stack first.
+   */
+  cleanupHandlers?: boolean;
 }
 
 export interface LocalStackEnv {
@@ -42,7 +51,7 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-const REPORTS_BUCKET = 'orderflow-reports';
+export const REPORTS_BUCKET = 'orderflow-reports';
 
 /** Postgres primary + replica, Redis and fauxqs on free ports, with the queues and bucket the apps expect. */
 export async function startLocalStack(opts: LocalStackOptions): Promise<LocalStack> {
@@ -55,8 +64,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
 
   const started = await Promise.allSettled([
     startPostgresPair({ rootDir: path.join(rootDir, 'postgres'), synchronousStandby }),
-    startRedis({ logDir: rootDir }),
-    startSqsEmulator({ logDir: rootDir }),
+    startRedis({ logDir: opts.logDir ?? rootDir }),
+    startSqsEmulator({ logDir: opts.logDir ?? rootDir }),
   ]);
   const stopAll = () =>
     Promise.all(started.map((s) => (s.status === 'fulfilled' ? s.value.stop() : undefined))).then(() => undefined);
@@ -74,7 +83,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   const provisionAws = async () => {
     const [queues] = await Promise.all([
       ensureQueues({ endpoint: rawSqs.endpoint, region }),
-      ensureBucket({ endpoint: rawSqs.endpoint, region, bucket: REPORTS_BUCKET }),
+      ...[REPORTS_BUCKET, ...(opts.buckets ?? [])].map((bucket) => ensureBucket({ endpoint: rawSqs.endpoint, region, bucket })),
     ]);
     return queues;
   };
@@ -99,27 +108,34 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     stopping ??= stopAll().finally(uninstall);
     return stopping;
   };
-  const uninstall = installCleanupHandlers(stop);
+  const uninstall = opts.cleanupHandlers === false ? () => undefined : installCleanupHandlers(stop);
 
   return {
     env: {
       DATABASE_URL: postgres.primaryUrl,
       DATABASE_REPLICA_URL: postgres.replicaUrl,
       REDIS_URL: redis.url,
-      AWS_REGION: region,
-      SQS_ENDPOINT: rawSqs.endpoint,
-      S3_ENDPOINT: rawSqs.endpoint,
-      ORDERS_QUEUE_URL: queues.ordersQueueUrl,
-      ORDERS_DLQ_URL: queues.ordersDlqUrl,
-      ORDER_EVENTS_QUEUE_URL: queues.orderEventsQueueUrl,
-      REPORTS_BUCKET,
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
+      ...emulatorEnv(rawSqs.endpoint, region, queues),
     },
     postgres,
     redis,
     sqs,
     stop,
+  };
+}
+
+/** The apps' variables for queues and the bucket on a local emulator (which takes any credentials). */
+export function emulatorEnv(endpoint: string, region: string, queues: OrderQueues) {
+  return {
+    AWS_REGION: region,
+    SQS_ENDPOINT: endpoint,
+    S3_ENDPOINT: endpoint,
+    ORDERS_QUEUE_URL: queues.ordersQueueUrl,
+    ORDERS_DLQ_URL: queues.ordersDlqUrl,
+    ORDER_EVENTS_QUEUE_URL: queues.orderEventsQueueUrl,
+    REPORTS_BUCKET,
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
   };
 }
 

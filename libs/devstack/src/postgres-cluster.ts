@@ -64,6 +64,9 @@ wal_level = replica
 max_wal_senders = 5
 hot_standby = on
 hot_standby_feedback = on
+# Aurora PostgreSQL's default (the community default is 1 min): the hot customer and stock rows
+# that every order rewrites are vacuumed within seconds, as they would be in production.
+autovacuum_naptime = 5s
 # the replica must reconnect on its own within a second of a primary restart
 wal_retrieve_retry_interval = 1s
 `;

@@ -18,11 +18,17 @@ export interface ProcessOptions {
   runAs?: RunAs;
 }
 
+/** How a process ended: its exit code, or the signal that ended it. */
+export interface ProcessExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
 export interface ServiceProcess {
   readonly pid: number;
   readonly logFile: string;
   /** Resolves once the process is gone. */
-  readonly exited: Promise<void>;
+  readonly exited: Promise<ProcessExit>;
   isRunning(): boolean;
   /** How it ended, for error messages. */
   exitDescription(): string;
@@ -62,11 +68,11 @@ export async function startProcess(
   const pid = child.pid!;
   const release = guardPid(pid, opts.emergencySignal);
   let ended: string | undefined;
-  const exited = new Promise<void>((resolve) =>
+  const exited = new Promise<ProcessExit>((resolve) =>
     child.once('exit', (code, signal) => {
       ended = signal ? `killed by ${signal}` : `exited with code ${code}`;
       release();
-      resolve();
+      resolve({ code, signal });
     }),
   );
   const isRunning = () => ended === undefined;

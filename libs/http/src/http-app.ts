@@ -56,16 +56,21 @@ export function loggerParams(config: AppConfig, app: string, destination?: Desti
 }
 
 /**
- * Creates a Nest app on Fastify with the project's HTTP conventions; the caller adds routes and
- * listens. Every response names the version that answered it (Orderflow-Version) and every metric
+ * Creates a Nest app on Fastify with the project's HTTP conventions (problem+json for every
+ * error); the caller adds routes and listens. Every response names the version that answered it (Orderflow-Version) and every metric
  * carries it as a label, so that two versions running side by side can be told apart.
  */
-export async function createHttpApp(module: Type<unknown> | DynamicModule, config: Pick<AppConfig, 'version'>): Promise<NestFastifyApplication> {
+export async function createHttpApp(
+  module: Type<unknown> | DynamicModule,
+  config: Pick<AppConfig, 'version'>,
+  /** Errors answered 503 with Retry-After (a dependency down or busy); the app knows which. */
+  isTransient?: (error: unknown) => boolean,
+): Promise<NestFastifyApplication> {
   metricsRegistry.setDefaultLabels({ version: config.version });
   const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, genReqId: requestId, return503OnClosing: true });
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { bufferLogs: true });
   app.useLogger(app.get(Logger));
-  app.useGlobalFilters(new ProblemDetailsFilter());
+  app.useGlobalFilters(new ProblemDetailsFilter(isTransient));
   const fastify = app.getHttpAdapter().getInstance();
   // JSON only: any other body type is answered 415 instead of reaching validation as a string.
   fastify.removeContentTypeParser('text/plain');

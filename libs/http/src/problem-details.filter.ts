@@ -1,16 +1,19 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { IdempotencyConflictError, OrderNotCancellableError, OrderNotFoundError, isTransientError } from '@orderflow/orders/order-errors';
-import { IntakeUnavailableError } from '@orderflow/orders/order-intake.service';
-import { ReleaseConflictError, ReleaseInputError } from '@orderflow/release/release-errors';
-import { HttpProblem, problems } from './problem';
+import { ProblemError } from '@orderflow/domain/problem-error';
+import { describedProblem, HttpProblem, problems } from './problem';
 import { BODY_LIMIT_BYTES } from './limits';
 
-
-/** Maps every error to RFC 9457 problem+json, in one place. */
+/**
+ * Maps every error to RFC 9457 problem+json, in one place: errors that carry their problem type
+ * (ProblemError) as they describe themselves, framework errors by their code or status, and the
+ * ones `isTransient` recognises (a dependency down or busy) as 503.
+ */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
   private readonly logger = new Logger('http');
+
+  constructor(private readonly isTransient: (error: unknown) => boolean = () => false) {}
 
   catch(error: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
@@ -29,14 +32,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
   private toProblem(error: unknown, request: FastifyRequest): HttpProblem {
     if (error instanceof HttpProblem) return error;
-    if (error instanceof OrderNotFoundError) return problems.notFound(`Order ${error.orderId} does not exist`);
-    if (error instanceof IdempotencyConflictError) return problems.idempotencyConflict(error.message);
-    if (error instanceof IntakeUnavailableError) {
-      return problems.unavailable('Orders can be neither processed nor queued right now; retry later', 5);
-    }
-    if (error instanceof OrderNotCancellableError) return problems.notCancellable(error.message, error.status);
-    if (error instanceof ReleaseConflictError) return problems.releaseConflict(error.message);
-    if (error instanceof ReleaseInputError) return problems.validation(error.errors);
+    if (error instanceof ProblemError) return describedProblem(error.problem());
     const fastifyCode = (error as { code?: string }).code;
     switch (fastifyCode) {
       case 'FST_ERR_CTP_BODY_TOO_LARGE':
@@ -59,7 +55,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       if (status === 400) return problems.malformedJson(error.message);
       return new HttpProblem(status, `http-${status}`, error.message);
     }
-    if (isTransientError(error)) return problems.unavailable('A dependency is temporarily unavailable; retry later', 2);
+    if (this.isTransient(error)) return problems.unavailable('A dependency is temporarily unavailable; retry later', 2);
     return problems.internal();
   }
 }

@@ -1,4 +1,5 @@
 import { FieldError } from '@orderflow/contracts/schema-validator';
+import type { ProblemDescription } from '@orderflow/domain/problem-error';
 
 export const PROBLEM_BASE = 'https://orderflow.example/problems/';
 
@@ -28,36 +29,47 @@ export class HttpProblem extends Error {
   }
 }
 
+/** The title of each problem type: the same for every occurrence (RFC 9457). */
+const TITLES: Record<string, string> = {
+  'validation-error': 'Request validation failed',
+  'malformed-json': 'Malformed JSON body',
+  'unsupported-media-type': 'Unsupported media type',
+  'payload-too-large': 'Request body too large',
+  unauthorized: 'Missing or invalid API key',
+  forbidden: 'API key lacks the required scope',
+  'not-found': 'Resource not found',
+  'route-not-found': 'No such route',
+  'method-not-allowed': 'Method not allowed',
+  'idempotency-key-conflict': 'Idempotency key reused with a different payload',
+  'order-not-cancellable': 'Order cannot be cancelled',
+  'rate-limited': 'Too many requests',
+  'release-conflict': 'The release action does not fit the release state',
+  'service-unavailable': 'Service temporarily unavailable',
+  'internal-error': 'Internal server error',
+};
+
+/** The problem an error describes (ProblemError), with its type's title and Retry-After. */
+export function describedProblem(d: ProblemDescription): HttpProblem {
+  const headers: Record<string, string> = d.retryAfterSeconds === undefined ? {} : { 'retry-after': String(d.retryAfterSeconds) };
+  return new HttpProblem(d.status, d.slug, TITLES[d.slug] ?? `HTTP ${d.status}`, d.detail, d.extensions, headers);
+}
+
 export const problems = {
-  validation: (errors: FieldError[]) =>
-    new HttpProblem(400, 'validation-error', 'Request validation failed', `${errors.length} invalid field(s)`, { errors }),
-  malformedJson: (detail: string) => new HttpProblem(400, 'malformed-json', 'Malformed JSON body', detail),
-  unsupportedMediaType: (detail: string) => new HttpProblem(415, 'unsupported-media-type', 'Unsupported media type', detail),
-  payloadTooLarge: (limit: number) =>
-    new HttpProblem(413, 'payload-too-large', 'Request body too large', `The body exceeds ${limit} bytes`),
+  validation: (errors: FieldError[]) => describedProblem({ status: 400, slug: 'validation-error', detail: `${errors.length} invalid field(s)`, extensions: { errors } }),
+  malformedJson: (detail: string) => describedProblem({ status: 400, slug: 'malformed-json', detail }),
+  unsupportedMediaType: (detail: string) => describedProblem({ status: 415, slug: 'unsupported-media-type', detail }),
+  payloadTooLarge: (limit: number) => describedProblem({ status: 413, slug: 'payload-too-large', detail: `The body exceeds ${limit} bytes` }),
   unauthorized: () =>
-    new HttpProblem(401, 'unauthorized', 'Missing or invalid API key', 'Send Authorization: Bearer <api key>', {}, {
+    new HttpProblem(401, 'unauthorized', TITLES.unauthorized, 'Send Authorization: Bearer <api key>', {}, {
       'www-authenticate': 'Bearer realm="orderflow"',
     }),
   forbidden: (scope: string) =>
-    new HttpProblem(403, 'forbidden', 'API key lacks the required scope', `This route needs the scope ${scope}`, {
-      requiredScope: scope,
-    }),
-  notFound: (detail: string) => new HttpProblem(404, 'not-found', 'Resource not found', detail),
-  routeNotFound: (detail: string) => new HttpProblem(404, 'route-not-found', 'No such route', detail),
-  methodNotAllowed: (detail: string) => new HttpProblem(405, 'method-not-allowed', 'Method not allowed', detail),
-  idempotencyConflict: (detail: string) =>
-    new HttpProblem(409, 'idempotency-key-conflict', 'Idempotency key reused with a different payload', detail),
-  notCancellable: (detail: string, status: string) =>
-    new HttpProblem(409, 'order-not-cancellable', 'Order cannot be cancelled', detail, { orderStatus: status }),
+    describedProblem({ status: 403, slug: 'forbidden', detail: `This route needs the scope ${scope}`, extensions: { requiredScope: scope } }),
+  notFound: (detail: string) => describedProblem({ status: 404, slug: 'not-found', detail }),
+  routeNotFound: (detail: string) => describedProblem({ status: 404, slug: 'route-not-found', detail }),
+  methodNotAllowed: (detail: string) => describedProblem({ status: 405, slug: 'method-not-allowed', detail }),
   tooManyRequests: (retryAfterSeconds: number) =>
-    new HttpProblem(429, 'rate-limited', 'Too many requests', `This API key's rate limit is used up; retry after ${retryAfterSeconds} s`, {}, {
-      'retry-after': String(retryAfterSeconds),
-    }),
-  releaseConflict: (detail: string) => new HttpProblem(409, 'release-conflict', 'The release action does not fit the release state', detail),
-  unavailable: (detail: string, retryAfterSeconds: number) =>
-    new HttpProblem(503, 'service-unavailable', 'Service temporarily unavailable', detail, {}, {
-      'retry-after': String(retryAfterSeconds),
-    }),
-  internal: () => new HttpProblem(500, 'internal-error', 'Internal server error', 'An unexpected error occurred'),
+    describedProblem({ status: 429, slug: 'rate-limited', detail: `This API key's rate limit is used up; retry after ${retryAfterSeconds} s`, retryAfterSeconds }),
+  unavailable: (detail: string, retryAfterSeconds: number) => describedProblem({ status: 503, slug: 'service-unavailable', detail, retryAfterSeconds }),
+  internal: () => describedProblem({ status: 500, slug: 'internal-error', detail: 'An unexpected error occurred' }),
 };

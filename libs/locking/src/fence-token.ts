@@ -19,14 +19,21 @@ if (not epoch) or counter >= tonumber(ARGV[2]) then
 end
 return {epoch, counter}`;
 
+type FenceRedis = Redis & { orderflowNextFenceToken(key: string, nowEpoch: string, counterLimit: string): Promise<[string, number]> };
+
+/** Sent as EVALSHA once defined: the script's text crosses the wire once per connection, not per lock. */
+function withFenceCommand(redis: Redis): FenceRedis {
+  const fenced = redis as FenceRedis;
+  if (typeof fenced.orderflowNextFenceToken !== 'function') redis.defineCommand('orderflowNextFenceToken', { numberOfKeys: 1, lua: NEXT_TOKEN_SCRIPT });
+  return fenced;
+}
+
 export async function nextFenceToken(redis: Redis, customerId: string): Promise<string> {
   const nowEpoch = Date.now() - EPOCH_ORIGIN_MS;
-  const [epoch, counter] = (await redis.eval(
-    NEXT_TOKEN_SCRIPT,
-    1,
+  const [epoch, counter] = await withFenceCommand(redis).orderflowNextFenceToken(
     `orderflow:fence:{${customerId}}`,
     String(nowEpoch),
     String(2 ** Number(COUNTER_BITS)),
-  )) as [string, number];
+  );
   return ((BigInt(epoch) << COUNTER_BITS) + BigInt(counter)).toString();
 }

@@ -1,24 +1,37 @@
 import { LockUnavailableError } from '@orderflow/locking/customer-lock';
+import { ProblemDescription, ProblemError } from '@orderflow/domain/problem-error';
 
 /** Failures of order commands that callers map once: to problem+json, or to retry/DLQ. */
-export class OrderNotFoundError extends Error {
+export class OrderNotFoundError extends ProblemError {
   constructor(readonly orderId: string) {
     super(`order ${orderId} not found`);
     this.name = 'OrderNotFoundError';
   }
+
+  problem(): ProblemDescription {
+    return { status: 404, slug: 'not-found', detail: `Order ${this.orderId} does not exist` };
+  }
 }
 
-export class IdempotencyConflictError extends Error {
+export class IdempotencyConflictError extends ProblemError {
   constructor(readonly customerId: string, readonly clientOrderId: string) {
     super(`order ${clientOrderId} of customer ${customerId} exists with a different payload`);
     this.name = 'IdempotencyConflictError';
   }
+
+  problem(): ProblemDescription {
+    return { status: 409, slug: 'idempotency-key-conflict', detail: this.message };
+  }
 }
 
-export class OrderNotCancellableError extends Error {
+export class OrderNotCancellableError extends ProblemError {
   constructor(readonly orderId: string, readonly status: string) {
     super(`order ${orderId} is ${status} and cannot be cancelled`);
     this.name = 'OrderNotCancellableError';
+  }
+
+  problem(): ProblemDescription {
+    return { status: 409, slug: 'order-not-cancellable', detail: this.message, extensions: { orderStatus: this.status } };
   }
 }
 

@@ -1,3 +1,4 @@
+import { ProblemDescription, ProblemError } from '@orderflow/domain/problem-error';
 import { Order, PlaceOrderCommand } from '@orderflow/domain/order';
 import { isTransientError } from './order-errors';
 import { MaintenanceSwitch } from './maintenance-switch';
@@ -9,10 +10,14 @@ export type IntakeResult =
   | { kind: 'accepted'; reason: 'requested' | 'maintenance' | 'unavailable' };
 
 /** The queue is unreachable too: the caller must retry later (HTTP 503). */
-export class IntakeUnavailableError extends Error {
+export class IntakeUnavailableError extends ProblemError {
   constructor(cause: unknown) {
     super('orders can be neither processed nor queued right now', { cause });
     this.name = 'IntakeUnavailableError';
+  }
+
+  problem(): ProblemDescription {
+    return { status: 503, slug: 'service-unavailable', detail: 'Orders can be neither processed nor queued right now; retry later', retryAfterSeconds: 5 };
   }
 }
 

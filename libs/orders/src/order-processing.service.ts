@@ -5,13 +5,13 @@ import { requestFingerprint } from '@orderflow/domain/request-fingerprint';
 import { CustomerLock, LockLease } from '@orderflow/locking/customer-lock';
 import { CustomersRepository } from '@orderflow/persistence/customers.repository';
 import { InventoryRepository } from '@orderflow/persistence/inventory.repository';
-import { OrdersRepository } from '@orderflow/persistence/orders.repository';
+import { OrdersRepository, publicOrder } from '@orderflow/persistence/orders.repository';
 import { OutboxRepository } from '@orderflow/persistence/outbox.repository';
 import { isDuplicatePlacement } from '@orderflow/persistence/placement.repository';
 import { lockWaitDuration, orderOutcomes, orderProcessingDuration, staleLockCommits } from '@orderflow/observability/metrics';
 import { OrderNotCancellableError, OrderNotFoundError, StaleLockError } from './order-errors';
 import { CommandContext, orderEvent } from './order-events';
-import { placeInTransaction, PlaceOrderResult, publicOrder } from './placement-transaction';
+import { placeInTransaction, PlaceOrderResult } from './placement-transaction';
 
 export type { PlaceOrderResult };
 
@@ -157,4 +157,3 @@ export class OrderProcessingService {
   }
 }
 
-export { publicOrder };

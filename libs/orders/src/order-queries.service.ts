@@ -1,7 +1,6 @@
 import { DataSource } from 'typeorm';
 import { Order } from '@orderflow/domain/order';
-import { OrdersRepository } from '@orderflow/persistence/orders.repository';
-import { publicOrder } from './order-processing.service';
+import { OrdersRepository, publicOrder } from '@orderflow/persistence/orders.repository';
 
 export interface OrderPage {
   orders: Order[];

@@ -3,7 +3,7 @@ import { EntityManager } from 'typeorm';
 import { Order, PlaceOrderCommand } from '@orderflow/domain/order';
 import { decidePlacement, PlacementDecision } from '@orderflow/domain/placement-decision';
 import { newOrder } from '@orderflow/domain/new-order';
-import { StoredOrder } from '@orderflow/persistence/orders.repository';
+import { publicOrder, StoredOrder } from '@orderflow/persistence/orders.repository';
 import { PlacementRepository } from '@orderflow/persistence/placement.repository';
 import { IdempotencyConflictError, StaleLockError } from './order-errors';
 import { CommandContext, orderEvent, placementEventType } from './order-events';
@@ -60,9 +60,4 @@ export async function placeInTransaction(
 function replayOf(existing: StoredOrder, requestHash: string): Order {
   if (existing.requestHash !== requestHash) throw new IdempotencyConflictError(existing.customerId, existing.clientOrderId);
   return publicOrder(existing);
-}
-
-export function publicOrder(stored: StoredOrder): Order {
-  const { requestHash: _hash, ...order } = stored;
-  return order;
 }

@@ -6,6 +6,12 @@ export interface StoredOrder extends Order {
   requestHash: string;
 }
 
+/** The order as callers see it: without the request fingerprint kept for idempotency. */
+export function publicOrder(stored: StoredOrder): Order {
+  const { requestHash: _hash, ...order } = stored;
+  return order;
+}
+
 export interface NewOrderRow {
   id: string;
   customerId: string;

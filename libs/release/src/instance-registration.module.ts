@@ -5,7 +5,7 @@ import type Redis from 'ioredis';
 import type { Server } from 'node:http';
 import { AppConfig } from '@orderflow/config/app-config';
 import { APP_CONFIG } from '@orderflow/config/config.module';
-import { createRedis, waitForRedis } from '@orderflow/orders/infrastructure';
+import { createRedis, waitForRedis } from '@orderflow/locking/redis-connection';
 import { InstanceMembership, InstanceRegistry } from './instance-registry';
 import { Service } from './release-types';
 

@@ -75,7 +75,7 @@ export class NginxRouter {
     return this.process?.pid;
   }
 
-  get exited(): Promise<void> | undefined {
+  get exited(): Promise<unknown> | undefined {
     return this.process?.exited;
   }
 

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { AppConfig } from '@orderflow/config/app-config';
-import { createRedis, waitForRedis } from '@orderflow/orders/infrastructure';
+import { createRedis, waitForRedis } from '@orderflow/locking/redis-connection';
 import { createDataSource } from '@orderflow/persistence/data-source';
 import { InstanceRegistry } from '../instance-registry';
 import { ReleaseService } from '../release.service';
@@ -9,7 +9,7 @@ import { RouterController } from './router-controller';
 export interface RunningRouter {
   url: string;
   controller: RouterController;
-  exited: Promise<void> | undefined;
+  exited: Promise<unknown> | undefined;
   stop(): Promise<void>;
 }
 

@@ -74,7 +74,7 @@ export class RouterController {
     return this.nginx.pid;
   }
 
-  get exited(): Promise<void> | undefined {
+  get exited(): Promise<unknown> | undefined {
     return this.nginx.exited;
   }
 

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { sendOrders as sendOrderMessages } from '@orderflow/client';
+import { MessageContext, sendOrders as sendOrderMessages } from '@orderflow/client';
 import { PlaceOrderCommand } from '@orderflow/domain/order';
 
 export interface SentOrder {
@@ -23,12 +23,13 @@ export interface SendReport {
 /** Process-wide, so that send order compares across several sends (phases) of one run. */
 let nextSendSeq = 0;
 
-export function awsClientOptions(env: { AWS_REGION?: string; SQS_ENDPOINT?: string }) {
-  return {
+/** A client for the queues the apps use: the emulator's (any credentials) or AWS's (the SDK's chain). */
+export function sqsClient(env: { AWS_REGION?: string; SQS_ENDPOINT?: string }): SQSClient {
+  return new SQSClient({
     region: env.AWS_REGION ?? 'us-east-1',
     endpoint: env.SQS_ENDPOINT,
     credentials: env.SQS_ENDPOINT ? { accessKeyId: 'test', secretAccessKey: 'test' } : undefined,
-  };
+  });
 }
 
 /**
@@ -41,7 +42,7 @@ export async function sendOrders(
   sqs: SQSClient,
   queueUrl: string,
   commands: readonly PlaceOrderCommand[],
-  opts: { lanes?: number; ratePerSecond?: number; giveUpAfterMs?: number; onSent?: (count: number) => void } = {},
+  opts: { lanes?: number; ratePerSecond?: number; giveUpAfterMs?: number; onSent?: (count: number) => void; context?: MessageContext } = {},
 ): Promise<SendReport> {
   const lanes = Math.max(1, opts.lanes ?? 4);
   const giveUpAfterMs = opts.giveUpAfterMs ?? 60_000;
@@ -66,7 +67,7 @@ export async function sendOrders(
       while (remaining.length > 0) {
         const sentAt = Date.now();
         // The storefront's producer (@orderflow/client): contract, group and deduplication ids.
-        const result = await sendOrderMessages(sqs, queueUrl, remaining);
+        const result = await sendOrderMessages(sqs, queueUrl, remaining, opts.context);
         const accepted = new Set(result.sent.map((entry) => entry.order));
         for (const entry of result.failed) count(report.errorKinds, entry.code);
         for (const command of remaining) if (accepted.has(command)) report.sent.push({ command, sentAt, sendSeq: nextSendSeq++ });
@@ -86,6 +87,15 @@ export async function sendOrders(
   await Promise.all(byLane.map(sendLane));
   report.elapsedMs = performance.now() - started;
   return report;
+}
+
+/**
+ * Sends every order in the given order (one lane, FIFO keeps it per customer) and throws when SQS
+ * refuses any: for a caller that expects each one sent, not retried.
+ */
+export async function sendAllOrders(sqs: SQSClient, queueUrl: string, commands: readonly PlaceOrderCommand[], context?: MessageContext): Promise<void> {
+  const report = await sendOrders(sqs, queueUrl, commands, { lanes: 1, giveUpAfterMs: 0, context });
+  if (report.unsent.length) throw new Error(`send failed for ${report.unsent.map((order) => order.clientOrderId).join(', ')}: ${JSON.stringify(report.errorKinds)}`);
 }
 
 function laneOf(customerId: string, lanes: number): number {

@@ -2,16 +2,18 @@ import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PlaceOrderCommand } from '@orderflow/domain/order';
-import { AppProcess } from './app-process';
-import { drainEventsQueue, EventsQueueReport } from './events-queue-check';
+import { AppProcess } from '@orderflow/harness/app-process';
+import { drainEventsQueue, EventsQueueReport } from '@orderflow/harness/events-queue';
 import { HttpTarget, statusOf } from './http-target';
-import { AcceptedOrder, checkInvariants, InvariantReport } from './invariant-checker';
+import { AcceptedOrder, checkInvariants, InvariantReport } from '@orderflow/harness/invariants';
 import { errorKind, runPaced } from './load-loop';
-import { sendOrders } from './order-queue-sender';
+import { sendOrders } from '@orderflow/harness/order-sender';
 import { waitForOutboxRelay } from './order-completion';
 import { PhaseProgress } from './progress';
+import { RUN_OPTIONS } from './run-options';
 import { seedCustomers, seedStock } from './seeding';
 import { startSystem, SystemUnderTest } from './system-under-test';
 import { customerId, OrderGenerator, seededRandom, skuId, WorkloadShape } from './workload';
@@ -29,19 +31,29 @@ export interface ChaosOptions {
   log: (line: string) => void;
 }
 
-export function chaosOptions(argv: string[], log: (line: string) => void): ChaosOptions {
-  const quick = argv.includes('--quick');
-  const flag = (name: string) => {
-    const i = argv.indexOf(name);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
+/** `npm run chaos -- --help`. */
+export const CHAOS_USAGE = 'usage: npm run chaos [-- --quick] [--orders 10000] [--customers 200] [--seconds 60] [--out results]';
+
+/** The command line's options (node:util parseArgs: an unknown option is an error); undefined for --help. */
+export function chaosOptions(argv: string[], log: (line: string) => void): ChaosOptions | undefined {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      ...RUN_OPTIONS,
+      orders: { type: 'string' },
+      customers: { type: 'string' },
+      seconds: { type: 'string' },
+    },
+  });
+  if (values.help) return undefined;
+  const { quick } = values;
   return {
     quick,
-    outDir: path.resolve(flag('--out') ?? 'results'),
-    orders: Number(flag('--orders') ?? (quick ? 1500 : 10_000)),
-    customers: Number(flag('--customers') ?? (quick ? 40 : 200)),
+    outDir: path.resolve(values.out),
+    orders: Number(values.orders ?? (quick ? 1500 : 10_000)),
+    customers: Number(values.customers ?? (quick ? 40 : 200)),
     skus: quick ? 20 : 50,
-    seconds: Number(flag('--seconds') ?? (quick ? 24 : 60)),
+    seconds: Number(values.seconds ?? (quick ? 24 : 60)),
     restShare: 0.5,
     log,
   };

@@ -3,21 +3,22 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { Pool } from 'pg';
 import { createApiKey } from '@orderflow/auth/api-key-admin';
 import { SCOPES } from '@orderflow/auth/api-key';
-import { installCleanupHandlers, LocalStack, startLocalStack } from '@orderflow/devstack/local-stack';
+import { installCleanupHandlers } from '@orderflow/devstack/local-stack';
+import { allLocal, LocalServices, ServiceEnv, startOrAttachServices } from '@orderflow/harness/services';
 import { createDataSource } from '@orderflow/persistence/data-source';
 import { runMigrations } from '@orderflow/persistence/migrate';
-import { AppKind, AppProcess } from './app-process';
+import { AppKind, AppProcess } from '@orderflow/harness/app-process';
 import { CpuRole, pidsMatching, processEnvVar } from './cpu-usage';
-import { awsClientOptions } from './order-queue-sender';
+import { sqsClient } from '@orderflow/harness/order-sender';
 
-/** The variables the apps read to find their services. */
-export type ServiceEnv = Record<string, string>;
+export type { ServiceEnv };
 
 export interface SystemUnderTest {
   /** 'local': services started here (and restartable); 'attached': the ones named by the environment. */
   mode: 'local' | 'attached';
   env: ServiceEnv;
-  stack?: LocalStack;
+  /** The services started here. */
+  stack?: LocalServices;
   /** The harness's own connection to the primary: raw limit, seeding, invariant checks. */
   pool: Pool;
   sqs?: SQSClient;
@@ -30,28 +31,11 @@ export interface SystemUnderTest {
   stop(): Promise<void>;
 }
 
-const ATTACHED_VARS = [
-  'DATABASE_URL',
-  'DATABASE_REPLICA_URL',
-  'REDIS_URL',
-  'AWS_REGION',
-  'SQS_ENDPOINT',
-  'S3_ENDPOINT',
-  'ORDERS_QUEUE_URL',
-  'ORDERS_DLQ_URL',
-  'ORDER_EVENTS_QUEUE_URL',
-  'REPORTS_BUCKET',
-  'AWS_ACCESS_KEY_ID',
-  'AWS_SECRET_ACCESS_KEY',
-  'AWS_SESSION_TOKEN',
-  'AWS_PROFILE',
-];
-
 /**
- * Starts PostgreSQL (primary + replica), Redis and the SQS emulator on free ports under rootDir,
+ * Starts PostgreSQL (primary + replica), Redis and the SQS emulator on free ports under stackDir,
  * or attaches to the services named by DATABASE_URL, REDIS_URL, SQS_ENDPOINT / ORDERS_QUEUE_URL...
- * (the apps' own variables) when DATABASE_URL is set and `ownStack` is not demanded. Migrates the
- * schema and creates an API key either way.
+ * (the apps' own variables) when DATABASE_URL is set and `ownStack` is not demanded (the
+ * harness's startOrAttachServices). Migrates the schema and creates an API key either way.
  */
 export async function startSystem(opts: {
   /** Where a local stack keeps its data (deleted on stop) and service logs: a fresh directory. */
@@ -62,23 +46,11 @@ export async function startSystem(opts: {
   appEnv?: Record<string, string>;
   log?: (line: string) => void;
 }): Promise<SystemUnderTest> {
-  const log = opts.log ?? (() => undefined);
   const { logDir } = opts;
   mkdirSync(logDir, { recursive: true });
-  const attach = !opts.ownStack && Boolean(process.env.DATABASE_URL);
-
-  let stack: LocalStack | undefined;
-  let env: ServiceEnv;
-  if (attach) {
-    const missing = ['REDIS_URL'].filter((name) => !process.env[name]);
-    if (missing.length) throw new Error(`DATABASE_URL is set, so the services are attached, but ${missing.join(', ')} is not`);
-    env = Object.fromEntries(ATTACHED_VARS.filter((name) => process.env[name]).map((name) => [name, process.env[name]!]));
-    log('attaching to the services named by DATABASE_URL, REDIS_URL, SQS_ENDPOINT/ORDERS_QUEUE_URL');
-  } else {
-    log('starting PostgreSQL primary + replica, Redis and the SQS emulator...');
-    stack = await startLocalStack({ rootDir: opts.stackDir });
-    env = { ...stack.env };
-  }
+  const services = await startOrAttachServices({ rootDir: opts.stackDir, attach: opts.ownStack ? 'none' : 'all', log: opts.log });
+  const { env } = services;
+  const stack = allLocal(services) ? services : undefined;
 
   const apps: AppProcess[] = [];
   let pool: Pool | undefined;
@@ -89,10 +61,9 @@ export async function startSystem(opts: {
       await Promise.all(apps.map((app) => app.stop(15_000).catch(() => undefined)));
       sqs?.destroy();
       await pool?.end().catch(() => undefined);
-      await stack?.stop();
+      await services.stop();
     })());
-  // A local stack installs its own handlers (stop + exit); attached, only our apps need stopping.
-  if (attach) installCleanupHandlers(stop);
+  installCleanupHandlers(stop);
 
   try {
     await runMigrations(env.DATABASE_URL);
@@ -102,10 +73,10 @@ export async function startSystem(opts: {
     await db.destroy();
     pool = new Pool({ connectionString: env.DATABASE_URL, max: 70, application_name: 'orderflow-bench', connectionTimeoutMillis: 5_000, idleTimeoutMillis: 0 });
     pool.on('error', () => undefined); // idle clients lose their server during a primary restart
-    if (env.ORDERS_QUEUE_URL) sqs = new SQSClient(awsClientOptions(env));
+    if (env.ORDERS_QUEUE_URL) sqs = sqsClient(env);
 
     const system: SystemUnderTest = {
-      mode: attach ? 'attached' : 'local',
+      mode: services.attached ? 'attached' : 'local',
       env,
       stack,
       pool,
@@ -114,7 +85,9 @@ export async function startSystem(opts: {
       logDir,
       apps,
       async startApp(kind, name, appOpts = {}) {
-        const app = await AppProcess.start({ kind, name, env: { ...env, ...opts.appEnv, ...appOpts.env }, logDir, nodeArgs: appOpts.nodeArgs });
+        // Nothing of ours but PATH; the profile name tells the CPU-profiler preload whose profile it writes.
+        const appEnv = { PATH: process.env.PATH ?? '', ...env, ...opts.appEnv, ...appOpts.env, ORDERFLOW_PROFILE_NAME: name };
+        const app = await AppProcess.start({ kind, name, env: appEnv, logDir, nodeArgs: appOpts.nodeArgs });
         apps.push(app);
         return app;
       },

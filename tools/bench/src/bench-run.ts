@@ -1,20 +1,22 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PoolClient } from 'pg';
 import { PlaceOrderCommand } from '@orderflow/domain/order';
-import { AppProcess } from './app-process';
+import { AppProcess } from '@orderflow/harness/app-process';
 import { cpuDelta, CpuSnapshot, snapshotCpu } from './cpu-usage';
 import { summarizeCpuProfile, ProfileSummary } from './cpu-profile-summary';
 import { HttpTarget } from './http-target';
 import { KeepAliveClient } from './keep-alive-client';
-import { AcceptedOrder, checkInvariants, InvariantReport, VIOLATION_KEYS } from './invariant-checker';
+import { AcceptedOrder, checkInvariants, InvariantReport, VIOLATION_KEYS } from '@orderflow/harness/invariants';
 import { summarize } from './latency';
 import { LoopResult, runClosedLoop } from './load-loop';
-import { sendOrders } from './order-queue-sender';
+import { sendOrders } from '@orderflow/harness/order-sender';
 import { waitForOrders, waitForOutboxRelay } from './order-completion';
 import { PhaseProgress } from './progress';
+import { RUN_OPTIONS } from './run-options';
 import { placeOrderRaw } from './raw-order-transaction';
 import { cpuTable, markdownTable, PhaseResult, TABLE_HEADER, tableRow, TargetCheck, textTable, throughputChart } from './bench-report';
 import { seedStock } from './seeding';
@@ -39,25 +41,39 @@ export interface BenchOptions {
   log: (line: string) => void;
 }
 
-export function benchOptions(argv: string[], log: (line: string) => void): BenchOptions {
-  const quick = argv.includes('--quick');
-  const flag = (name: string) => {
-    const i = argv.indexOf(name);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
-  const profile = argv.includes('--profile');
+/** `npm run bench -- --help`. */
+export const BENCH_USAGE = `usage: npm run bench [-- --quick] [--profile [--profile-clients 16]] [--clients 1,4,16,64] [--seconds 10]
+                       [--sqs-orders 20000] [--skip-sqs] [--log-level info] [--out results]`;
+
+/** The command line's options (node:util parseArgs: an unknown option is an error); undefined for --help. */
+export function benchOptions(argv: string[], log: (line: string) => void): BenchOptions | undefined {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      ...RUN_OPTIONS,
+      clients: { type: 'string', default: '1,4,16,64' },
+      seconds: { type: 'string' },
+      'sqs-orders': { type: 'string' },
+      profile: { type: 'boolean', default: false },
+      'profile-clients': { type: 'string', default: '16' },
+      'skip-sqs': { type: 'boolean', default: false },
+      'log-level': { type: 'string', default: 'info' },
+    },
+  });
+  if (values.help) return undefined;
+  const { quick } = values;
   return {
     quick,
-    outDir: path.resolve(flag('--out') ?? 'results'),
-    concurrencies: (flag('--clients') ?? '1,4,16,64').split(',').map(Number),
-    phaseSeconds: Number(flag('--seconds') ?? (quick ? 1.5 : 10)),
+    outDir: path.resolve(values.out),
+    concurrencies: values.clients.split(',').map(Number),
+    phaseSeconds: Number(values.seconds ?? (quick ? 1.5 : 10)),
     warmupSeconds: quick ? 1 : 3,
-    sqsOrders: Number(flag('--sqs-orders') ?? (quick ? 600 : 20_000)),
+    sqsOrders: Number(values['sqs-orders'] ?? (quick ? 600 : 20_000)),
     sqsWorkers: [1, 2],
     mixedClients: 16,
-    profileAt: profile ? Number(flag('--profile-clients') ?? 16) : undefined,
-    skipSqs: argv.includes('--skip-sqs'),
-    logLevel: flag('--log-level') ?? 'info',
+    profileAt: values.profile ? Number(values['profile-clients']) : undefined,
+    skipSqs: values['skip-sqs'],
+    logLevel: values['log-level'],
     log,
   };
 }
@@ -183,12 +199,18 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       for (const count of options.sqsWorkers) {
         // Workers are added, never stopped between phases: a stopped worker's long poll can stay
         // open in the emulator and swallow the next messages until their visibility timeout.
-        while (workers.length < count) workers.push(await system.startApp('worker', `worker-${workers.length + 1}`));
+        while (workers.length < count) {
+          workers.push(await system.startApp('worker', `worker-${workers.length + 1}`, { nodeArgs, env: { BENCH_CPU_PROFILE_DIR: profileDir } }));
+        }
         // The outcome events of the orders so far wait in the outbox for a worker to relay them:
         // let that backlog drain first, so that it does not count against the SQS path.
         const left = await waitForOutboxRelay(system.pool, `${runTag}-`);
         if (left > 0) log(`warning: ${left} outcome events still unrelayed before the SQS phase`);
+        // --profile: the workers' CPU during the drain with the most workers.
+        const profiling = nodeArgs.length > 0 && count === Math.max(...options.sqsWorkers);
+        if (profiling) workers.forEach((worker) => worker.signal('SIGUSR2'));
         const phase = await sqsPhase(system, options, progress, shape, `sqs${count}w`, options.sqsOrders, undefined, accepted);
+        if (profiling) workers.forEach((worker) => worker.signal('SIGUSR2'));
         phase.workers = count;
         phase.label = 'SQS drain';
         phase.ratioToRawLimit = phase.ordersPerSecond / rawBest.ordersPerSecond;

@@ -28,7 +28,7 @@ process.on('SIGUSR2', () => {
     }
     running = false;
     const { profile } = (await post('Profiler.stop')) as { profile: unknown };
-    const file = path.join(dir, `${process.env.ORDERFLOW_APP ?? 'app'}-${process.pid}-${++count}.cpuprofile`);
+    const file = path.join(dir, `${process.env.ORDERFLOW_PROFILE_NAME ?? 'app'}-${process.pid}-${++count}.cpuprofile`);
     writeFileSync(file, JSON.stringify(profile));
     writeFileSync(`${file}.done`, '');
   })();

@@ -1,5 +1,5 @@
 import { LatencySummary } from './latency';
-import { InvariantReport, VIOLATION_KEYS } from './invariant-checker';
+import { InvariantReport, VIOLATION_KEYS } from '@orderflow/harness/invariants';
 
 /** One measured row: a raw-limit level, a REST level, an SQS drain, or one half of the mixed run. */
 export interface PhaseResult {

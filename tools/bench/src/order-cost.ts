@@ -6,11 +6,11 @@ import Redis from 'ioredis';
 import { Pool } from 'pg';
 import { PlaceOrderCommand } from '@orderflow/domain/order';
 import { HttpTarget } from './http-target';
-import { sendOrders } from './order-queue-sender';
+import { sendOrders } from '@orderflow/harness/order-sender';
 import { seedStock } from './seeding';
 import { startSystem, SystemUnderTest } from './system-under-test';
 import { BENCH_SHAPE, OrderGenerator, skuId, WorkloadShape } from './workload';
-import { AppProcess } from './app-process';
+import { AppProcess } from '@orderflow/harness/app-process';
 
 /**
  * What one committed order costs in countable units, which do not depend on how busy the machine
@@ -148,7 +148,7 @@ async function snapshot(probe: Pool, redis: Redis, apps: AppProcess[]): Promise<
   const logs: Snapshot['logs'] = {};
   for (const app of apps) {
     const metrics = await (await fetch(`${app.url}/metrics`)).text();
-    for (const match of metrics.matchAll(/^orderflow_sqs_requests_total\{operation="([^"]+)"\} (\d+)/gm)) {
+    for (const match of metrics.matchAll(/^orderflow_sqs_requests_total\{[^}]*operation="([^"]+)"[^}]*\} (\d+)/gm)) {
       sqs[match[1]] = (sqs[match[1]] ?? 0) + Number(match[2]);
     }
     const text = readFileSync(app.logFile, 'utf8');

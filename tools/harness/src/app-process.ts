@@ -1,26 +1,34 @@
+import { existsSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { freePort } from '@orderflow/devstack/free-port';
-import { startProcess, waitUntilReady, type ServiceProcess } from '@orderflow/devstack/service-process';
+import { startProcess, waitUntilReady, type ProcessExit, type ServiceProcess } from '@orderflow/devstack/service-process';
 
-export type AppKind = 'api' | 'worker';
+export type AppKind = 'api' | 'worker' | 'reporting' | 'router';
 
 export interface AppProcessOptions {
   kind: AppKind;
   /** Shown in logs and reports: "api-1", "worker-2". */
   name: string;
-  /** The services' variables (DATABASE_URL...), merged over nothing else but PATH. */
+  /** The app's whole environment besides PORT: nothing else of ours is passed on. */
   env: Record<string, string>;
-  logDir: string;
+  /** Where stdout and stderr go: logFile, or <logDir>/<name>.log. */
+  logFile?: string;
+  logDir?: string;
+  /** Default: a free port. */
+  port?: number;
   /** Extra node flags, e.g. a CPU-profiler preload. */
   nodeArgs?: string[];
   /** The compiled apps; default <repo>/dist. */
   distDir?: string;
+  /** Answers 200 once the app counts as started; default /health/ready (the router: /router/health). */
+  readyPath?: string;
 }
 
 /**
- * One app of the system under test as its own process (`node dist/apps/<kind>/src/main.js`) on its
- * own port, which the harness can kill, pause, resume and restart like an orchestrator would.
+ * One app as its own process (`node dist/apps/<kind>/src/main.js`) on its own port, as in
+ * production, which the bench, the chaos run, `npm start` and the tests kill, pause, resume and
+ * restart like an orchestrator would.
  */
 export class AppProcess {
   readonly url: string;
@@ -37,8 +45,13 @@ export class AppProcess {
   }
 
   static async start(opts: AppProcessOptions): Promise<AppProcess> {
-    const app = new AppProcess(opts, await freePort());
-    await app.launch();
+    const app = new AppProcess(opts, opts.port ?? (await freePort()));
+    try {
+      await app.launch();
+    } catch (error) {
+      await app.kill(); // not ready in time: not left running
+      throw error;
+    }
     return app;
   }
 
@@ -51,7 +64,12 @@ export class AppProcess {
   }
 
   get logFile(): string {
-    return path.join(this.opts.logDir, `${this.opts.name}.log`);
+    return this.opts.logFile ?? path.join(this.opts.logDir ?? '.', `${this.opts.name}.log`);
+  }
+
+  /** Resolves once the current process is gone: how it ended. */
+  get exited(): Promise<ProcessExit> {
+    return this.proc?.exited ?? Promise.resolve({ code: null, signal: null });
   }
 
   isRunning(): boolean {
@@ -69,14 +87,15 @@ export class AppProcess {
   async launch(): Promise<void> {
     this.intentional = false;
     const distDir = this.opts.distDir ?? defaultDistDir();
-    const script = path.join(distDir, 'apps', this.opts.kind, 'src', 'main.js');
-    this.proc = await startProcess(process.execPath, [...(this.opts.nodeArgs ?? []), script], {
+    this.proc = await startProcess(process.execPath, [...(this.opts.nodeArgs ?? []), appScript(this.opts.kind, distDir)], {
       logFile: this.logFile,
-      env: { PATH: process.env.PATH ?? '', ...this.opts.env, PORT: String(this.port), ORDERFLOW_APP: this.opts.name },
+      cwd: path.dirname(distDir),
+      env: { ...this.opts.env, PORT: String(this.port) },
       emergencySignal: 'SIGKILL',
     });
     const proc = this.proc;
-    await waitUntilReady(proc, this.opts.name, () => ready(this.port), 60_000);
+    const readyPath = this.opts.readyPath ?? (this.opts.kind === 'router' ? '/router/health' : '/health/ready');
+    await waitUntilReady(proc, this.opts.name, () => answers200(this.port, readyPath), 60_000);
     void proc.exited.then(() => {
       if (this.intentional || !this.onCrash || this.proc !== proc) return;
       this.onCrash(this.opts.name);
@@ -94,11 +113,13 @@ export class AppProcess {
     await this.proc?.stop('SIGKILL');
   }
 
-  /** Graceful stop (SIGTERM), SIGKILL after timeoutMs. */
-  async stop(timeoutMs = 30_000): Promise<void> {
+  /** Graceful stop (SIGTERM), SIGKILL after timeoutMs: how it ended and how long that took. */
+  async stop(timeoutMs = 30_000): Promise<ProcessExit & { ms: number }> {
     this.intentional = true;
+    const started = Date.now();
     if (this.proc?.isRunning()) process.kill(this.proc.pid, 'SIGCONT'); // a paused process cannot handle SIGTERM
     await this.proc?.stop('SIGTERM', timeoutMs);
+    return { ...(await this.exited), ms: Date.now() - started };
   }
 
   async restart(): Promise<void> {
@@ -107,16 +128,23 @@ export class AppProcess {
   }
 }
 
-/** dist/ whether this module runs compiled (dist/libs/bench/src) or from source (libs/bench/src, jest). */
+/** The compiled entry point of an app; throws when the build is missing. */
+export function appScript(kind: AppKind, distDir = defaultDistDir()): string {
+  const script = path.join(distDir, 'apps', kind, 'src', 'main.js');
+  if (!existsSync(script)) throw new Error(`${script} is missing: run \`npm run build\` first`);
+  return script;
+}
+
+/** dist/ whether this module runs compiled (dist/tools/harness/src) or from source (tools/harness/src, jest). */
 export function defaultDistDir(): string {
   const root = path.resolve(__dirname, '../../..');
   return path.basename(root) === 'dist' ? root : path.join(root, 'dist');
 }
 
-/** GET /health/ready answers 200 (a fresh connection: the process may just have been restarted). */
-export function ready(port: number): Promise<boolean> {
+/** GET urlPath answers 200 (a fresh connection: the process may just have been restarted). */
+function answers200(port: number, urlPath: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port, path: '/health/ready', agent: false, timeout: 2_000 }, (res) => {
+    const req = http.get({ host: '127.0.0.1', port, path: urlPath, agent: false, timeout: 2_000 }, (res) => {
       res.resume();
       resolve(res.statusCode === 200);
     });
