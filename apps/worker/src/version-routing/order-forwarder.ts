@@ -50,6 +50,11 @@ export class OrderForwarder {
         if (switchWaitStarted !== undefined) switchBarrierWaitDuration.observe((Date.now() - switchWaitStarted) / 1000);
         return { forwardedTo: claim.version };
       }
+      if (claim.action === 'recovering') {
+        // Redis lost the barrier state: wait until no version queue holds anything.
+        await this.waiters.wait(customerId, WAIT_SLICE_MS);
+        continue;
+      }
       // The customer's previous message is still on its way: normal. On another version than the
       // one assigned now: the customer just switched, and this one waits for that version to finish.
       if (claim.pendingVersion !== target && switchWaitStarted === undefined) {

@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '@orderflow/config/app-config';
 import { SqsTransport, SqsTransportOptions } from '@orderflow/messaging/sqs.transport';
 import { CustomerBarrier, SettleWaiters } from '@orderflow/messaging/version-routing/customer-barrier';
+import { BarrierRecovery } from '@orderflow/messaging/version-routing/barrier-recovery';
 import { VERSION_QUEUE_MAX_RECEIVES, VersionQueue, VersionQueues } from '@orderflow/messaging/version-routing/version-queues';
 import { InstanceRegistry } from '@orderflow/release/instance-registry';
 import { ReleaseService } from '@orderflow/release/release.service';
@@ -32,6 +33,7 @@ export class VersionRouting {
   /** This worker's processing outcomes, for the worker release controller. */
   readonly figures: WorkerFigures;
   private readonly controller: WorkerReleaseController;
+  private readonly recovery: BarrierRecovery;
   private readonly waiters = new SettleWaiters();
   private readonly forwarder: OrderForwarder;
   private readonly ingress: SqsTransport<OrderMessage>;
@@ -51,6 +53,7 @@ export class VersionRouting {
     const sender = new VersionSender(client, queues);
     const releases = new ReleaseService(db);
     this.figures = new WorkerFigures(redis);
+    this.recovery = new BarrierRecovery(client, queues, barrier, (error) => this.log.warn(`barrier recovery check failed: ${error.message}`));
     this.controller = new WorkerReleaseController(db, redis, releases, this.figures, config.router.bounds, createLogger(config.logLevel, { app: 'worker', context: 'WorkerReleaseController' }));
     this.assignment = new WorkerAssignment({
       db,
@@ -92,6 +95,7 @@ export class VersionRouting {
     this.sweeper.start();
     this.figures.start();
     this.controller.start();
+    this.recovery.start();
   }
 
   /** Forwarding stops first (held ingress messages go back), then the sweeper's consumers drain. */
@@ -102,6 +106,7 @@ export class VersionRouting {
   }
 
   async stop(): Promise<void> {
+    this.recovery.stop();
     await this.sweeper.stop();
     await this.controller.stop();
     await this.figures.stop();

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
 
 /** Where a customer's one message beyond the ingress queue is: which message, on which version's queue, its latest send. */
@@ -8,14 +9,32 @@ export interface PendingMessage {
   send: number;
 }
 
-export type Claim = { action: 'send'; version: string; send: number } | { action: 'wait'; pendingVersion: string };
+export type Claim =
+  | { action: 'send'; version: string; send: number }
+  | { action: 'wait'; pendingVersion: string }
+  /** Redis lost the barrier state (or starts empty): no claim until every version queue is empty. */
+  | { action: 'recovering' };
 
 export const SETTLED_CHANNEL = 'orderflow:worker-barrier:settled';
+/** Created with the barrier state: if it vanishes, Redis lost its data (a restart without persistence). */
+export const EPOCH_KEY = 'orderflow:worker-barrier:epoch';
+/** Set while the state is rebuilt: until then a customer's earlier message may sit on any version queue unknown. */
+export const RECOVERING_KEY = 'orderflow:worker-barrier:recovering';
 const key = (customerId: string) => `orderflow:worker-barrier:{${customerId}}`;
 
-// KEYS[1] the customer's hash; ARGV: message id, version to send to. A message already pending
-// (its forward was interrupted, or it came back from a DLQ) goes where its entry says, sent again.
+// KEYS[1] the customer's hash, KEYS[2] the epoch, KEYS[3] the recovery flag; ARGV: message id,
+// version to send to, the epoch this worker knows, a new epoch in case there is none. No epoch:
+// the state is gone (or never was), so recovery starts. A message already pending (its forward
+// was interrupted, or it came back from a DLQ) goes where its entry says, sent again.
 const CLAIM = `
+local epoch = redis.call('GET', KEYS[2])
+if not epoch then
+  redis.call('SET', KEYS[2], ARGV[4])
+  redis.call('SET', KEYS[3], '1')
+  return {'recovering'}
+end
+if epoch ~= ARGV[3] then return {'epoch', epoch} end
+if redis.call('EXISTS', KEYS[3]) == 1 then return {'recovering'} end
 local id = redis.call('HGET', KEYS[1], 'id')
 if id and id ~= ARGV[1] then return {'wait', redis.call('HGET', KEYS[1], 'version')} end
 local version = ARGV[2]
@@ -50,12 +69,32 @@ return 1`;
  * overtake it, through any step, pin, promote or abort. Each transition is one Lua script.
  */
 export class CustomerBarrier {
+  /** The epoch this worker last saw; a claim under another one first learns the new one. */
+  private epoch = '';
+
   constructor(private readonly redis: Redis) {}
 
-  /** The forwarder's turn: send to `version` (or where the message already is), or wait for the pending one. */
+  /** The forwarder's turn: send to `version` (or where the message already is), wait for the pending one, or wait for recovery. */
   async claim(customerId: string, messageId: string, version: string): Promise<Claim> {
-    const [action, at, send] = (await this.redis.eval(CLAIM, 1, key(customerId), messageId, version)) as [string, string, number?];
-    return action === 'send' ? { action: 'send', version: at, send: Number(send) } : { action: 'wait', pendingVersion: at };
+    for (;;) {
+      const [action, at, send] = (await this.redis.eval(CLAIM, 3, key(customerId), EPOCH_KEY, RECOVERING_KEY, messageId, version, this.epoch, randomUUID())) as [string, string?, number?];
+      if (action === 'epoch') {
+        // Another worker began the current epoch (and its recovery, if the state was lost): claim under it.
+        this.epoch = at!;
+        continue;
+      }
+      if (action === 'recovering') return { action: 'recovering' };
+      return action === 'send' ? { action: 'send', version: at!, send: Number(send) } : { action: 'wait', pendingVersion: at! };
+    }
+  }
+
+  async recovering(): Promise<boolean> {
+    return (await this.redis.exists(RECOVERING_KEY)) === 1;
+  }
+
+  /** Recovery is over: every version queue was seen empty, so no customer has a message beyond the ingress queue. */
+  async recovered(): Promise<void> {
+    await this.redis.del(RECOVERING_KEY);
   }
 
   async pending(customerId: string): Promise<PendingMessage | null> {
