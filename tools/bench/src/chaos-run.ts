@@ -73,6 +73,8 @@ export interface ChaosResult {
   faults: FaultRecord[];
   requests: { rest: number; restAcceptedAsync: number; restRetries: number; restRetryKinds: Record<string, number>; restFailed: Record<string, number>; sqsSent: number; sqsUnsent: number };
   outcomes: Record<string, number>;
+  /** Orders per processing version (the worker rollout moves customers to the candidate and back). */
+  versions: Record<string, number>;
   fencedCommits: number | null;
   /** Messages in the orders dead-letter queue at the end (where lost queue orders usually are). */
   deadLetters: number | null;
@@ -214,6 +216,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     const eventsQueue = await drainEventsQueue(system.sqs!, system.env.ORDER_EVENTS_QUEUE_URL, system.pool, `${runTag}-`);
     const invariants = await checkInvariants(system.pool, { customerPrefix: `${runTag}-`, accepted, initialStock, requirePublished: true });
     const outcomes = await outcomeCounts(system, runTag);
+    const versions = await versionCounts(system, runTag);
     const fencedCommits = await fencedCommitCount([worker1, worker2, worker3, api1, api2]);
     const crashedApps = crashes;
     const deadLetters = await system
@@ -230,6 +233,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       faults: faultRecords,
       requests,
       outcomes,
+      versions,
       fencedCommits,
       deadLetters,
       crashedApps,
@@ -281,12 +285,12 @@ function schedule(
     // A worker rollout while orders flow: customers move to the candidate at 10% and 50%, then all
     // back to stable; each customer's orders stay in order across both switches (docs/releases.md).
     {
-      atSeconds: at(0.52),
+      atSeconds: at(0.12),
       name: `worker rollout start: ${CHAOS_WORKER_CANDIDATE} at 10%`,
       run: async () => void (await admin.client.startRelease({ service: 'worker', version: CHAOS_WORKER_CANDIDATE, steps: [10, 50, 100], stepSeconds: 3600 })),
     },
-    { atSeconds: at(0.57), name: 'worker rollout step to 50%', run: async () => void (await admin.client.promoteRelease({ service: 'worker' })) },
-    { atSeconds: at(0.69), name: 'worker rollout abort', run: async () => void (await admin.client.abortRelease({ service: 'worker', reason: 'chaos' })) },
+    { atSeconds: at(0.22), name: 'worker rollout step to 50%', run: async () => void (await admin.client.promoteRelease({ service: 'worker' })) },
+    { atSeconds: at(0.3), name: 'worker rollout abort', run: async () => void (await admin.client.abortRelease({ service: 'worker', reason: 'chaos' })) },
     {
       atSeconds: at(0.62),
       name: `SIGSTOP worker-2 for ${(CHAOS_LOCK_TTL_MS + 2000) / 1000} s (lock TTL ${CHAOS_LOCK_TTL_MS / 1000} s), then SIGCONT`,
@@ -375,6 +379,14 @@ async function outcomeCounts(system: SystemUnderTest, runTag: string): Promise<R
     [`${runTag}-%`],
   );
   return Object.fromEntries(rows.map((row) => [`${row.outcome} via ${row.source}`, row.n]));
+}
+
+async function versionCounts(system: SystemUnderTest, runTag: string): Promise<Record<string, number>> {
+  const { rows } = await system.pool.query<{ version: string; source: string; n: number }>(
+    `SELECT coalesce(processed_by_version, '-') AS version, source, count(*)::int AS n FROM orders WHERE customer_id LIKE $1 GROUP BY 1, 2 ORDER BY 1, 2`,
+    [`${runTag}-%`],
+  );
+  return Object.fromEntries(rows.map((row) => [`${row.version} via ${row.source}`, row.n]));
 }
 
 /** orderflow_fenced_commits_total summed over the apps still running (a killed app's count is gone). */
