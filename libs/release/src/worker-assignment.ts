@@ -1,9 +1,5 @@
-import { DataSource } from 'typeorm';
-import { ReleaseStateRepository } from '@orderflow/persistence/release-state.repository';
 import { assignVersions } from './assignment';
-import { InstanceRegistry } from './instance-registry';
 import { ReleaseChangeListener, listenForReleaseChanges } from './release-notifications';
-import { ReleaseService } from './release.service';
 import { RoutingState } from './release-types';
 
 /** The release state was never read (PostgreSQL down since start): a message must wait. */
@@ -15,10 +11,14 @@ export class AssignmentUnknownError extends Error {
 }
 
 export interface WorkerAssignmentOptions {
-  db: DataSource;
-  databaseUrl: string;
-  releases: ReleaseService;
-  registry: InstanceRegistry;
+  /** Where release changes are announced (NOTIFY); unset: polling only. */
+  databaseUrl?: string;
+  /** ReleaseService.getRoutingState. */
+  routingState: () => Promise<RoutingState>;
+  /** Every customer's pin of the worker service. */
+  workerPins: () => Promise<Array<{ customerId: string; version: string }>>;
+  /** The versions of the live worker instances (the registry). */
+  liveVersions: () => Promise<string[]>;
   /** This instance's version: always live. */
   ownVersion: string;
   /** Fallback re-read period besides the release announcements (NOTIFY). */
@@ -40,13 +40,14 @@ export class WorkerAssignment {
   private timer?: NodeJS.Timeout;
   private listener?: ReleaseChangeListener;
   private refreshing?: Promise<void>;
-  private readonly repository = new ReleaseStateRepository();
 
   constructor(private readonly options: WorkerAssignmentOptions) {}
 
   async start(): Promise<void> {
     await this.refresh().catch((error: Error) => this.options.onError?.(error));
-    this.listener = listenForReleaseChanges(this.options.databaseUrl, () => void this.refresh().catch((error: Error) => this.options.onError?.(error)));
+    if (this.options.databaseUrl) {
+      this.listener = listenForReleaseChanges(this.options.databaseUrl, () => void this.refresh().catch((error: Error) => this.options.onError?.(error)));
+    }
     this.timer = setInterval(() => void this.refresh().catch((error: Error) => this.options.onError?.(error)), this.options.pollMs ?? 1000);
     this.timer.unref();
   }
@@ -78,13 +79,9 @@ export class WorkerAssignment {
   }
 
   private async read(): Promise<void> {
-    const [state, pins, instances] = await Promise.all([
-      this.options.releases.getRoutingState(),
-      this.repository.pinsOfService(this.options.db.manager, 'worker'),
-      this.options.registry.list('worker'),
-    ]);
+    const [state, pins, live] = await Promise.all([this.options.routingState(), this.options.workerPins(), this.options.liveVersions()]);
     this.state = state;
     this.pins = new Map(pins.map((pin) => [pin.customerId, pin.version]));
-    this.live = new Set(instances.map((instance) => instance.version));
+    this.live = new Set(live);
   }
 }

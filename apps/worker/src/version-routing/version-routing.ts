@@ -9,6 +9,7 @@ import { BarrierRecovery } from '@orderflow/messaging/version-routing/barrier-re
 import { VERSION_QUEUE_MAX_RECEIVES, VersionQueue, VersionQueues } from '@orderflow/messaging/version-routing/version-queues';
 import { InstanceRegistry } from '@orderflow/release/instance-registry';
 import { ReleaseService } from '@orderflow/release/release.service';
+import { ReleaseStateRepository } from '@orderflow/persistence/release-state.repository';
 import { WorkerAssignment } from '@orderflow/release/worker-assignment';
 import { WorkerFigures } from '@orderflow/release/worker-figures';
 import { WorkerReleaseController } from '@orderflow/release/worker-release-controller';
@@ -55,11 +56,13 @@ export class VersionRouting {
     this.figures = new WorkerFigures(redis);
     this.recovery = new BarrierRecovery(client, queues, barrier, (error) => this.log.warn(`barrier recovery check failed: ${error.message}`));
     this.controller = new WorkerReleaseController(db, redis, releases, this.figures, config.router.bounds, createLogger(config.logLevel, { app: 'worker', context: 'WorkerReleaseController' }));
+    const registry = new InstanceRegistry(redis, config.release.instanceTtlSeconds);
+    const pins = new ReleaseStateRepository();
     this.assignment = new WorkerAssignment({
-      db,
       databaseUrl: config.databaseUrl,
-      releases,
-      registry: new InstanceRegistry(redis, config.release.instanceTtlSeconds),
+      routingState: () => releases.getRoutingState(),
+      workerPins: () => pins.pinsOfService(db.manager, 'worker'),
+      liveVersions: async () => (await registry.list('worker')).map((instance) => instance.version),
       ownVersion: config.version,
       onError: (error) => this.log.warn(`release state not refreshed: ${error.message}`),
     });
