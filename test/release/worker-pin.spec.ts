@@ -62,7 +62,7 @@ describe('worker pin while orders are in flight', () => {
     const held = await new CustomerLock(redis, { ttlMs: 30_000, waitTimeoutMs: 1000 }).acquireUnextended(customerId, 30_000);
     try {
       await sendOrders(sqs, q.ORDERS_QUEUE_URL, [order(1), order(2)]);
-      const inFlight = async () => Number(/orderflow_sqs_messages_in_flight\{[^}]*\} (\d+)/.exec(await (await fetch(`${stable.url}/metrics`)).text())?.[1] ?? 0);
+      const inFlight = async () => Number(/orderflow_sqs_messages_in_flight\{[^}]*queue="version"[^}]*\} (\d+)/.exec(await (await fetch(`${stable.url}/metrics`)).text())?.[1] ?? 0);
       await eventually('p-1 in processing on stable', async () => (await barrierOf(customerId)).version === '1.0.0' && (await inFlight()) > 0, 30_000, 20);
 
       expect((await runReleaseCli(stack, ['pin', customerId, 'worker=2.0.0'])).code).toBe(0);

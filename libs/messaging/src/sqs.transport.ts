@@ -43,6 +43,8 @@ export interface SqsTransportOptions<T> extends FailurePolicyOptions {
    * time out waiting for a connection and burn their receive count.
    */
   maxConcurrency?: number;
+  /** The `queue` label of this transport's gauges (several transports in one process): default `orders`. */
+  role?: string;
   /** Handed to handlers as `SqsContext.queueLabel` (e.g. the worker version whose queue this is). */
   queueLabel?: string;
   /**
@@ -103,8 +105,9 @@ export class SqsTransport<T = unknown> extends Server implements CustomTransport
       options.client,
       options.queueUrl,
       ({ count, oldestSentAt }) => {
-        messagesInFlight.set(count);
-        oldestMessageAge.set(oldestSentAt === undefined ? 0 : (Date.now() - oldestSentAt) / 1000);
+        const queue = options.role ?? 'orders';
+        messagesInFlight.set({ queue }, count);
+        oldestMessageAge.set({ queue }, oldestSentAt === undefined ? 0 : (Date.now() - oldestSentAt) / 1000);
       },
       (error) => this.log.warn(`visibility change failed: ${error.message}`),
     );

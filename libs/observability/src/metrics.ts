@@ -84,13 +84,15 @@ export const messageProcessingDuration = new Histogram({
 
 export const messagesInFlight = new Gauge({
   name: 'orderflow_sqs_messages_in_flight',
-  help: 'Messages received and not yet deleted or released',
+  help: 'Messages received and not yet deleted or released, by queue role (orders; with version queues: ingress, version, sweep)',
+  labelNames: ['queue'] as const,
   registers: [metricsRegistry],
 });
 
 export const oldestMessageAge = new Gauge({
   name: 'orderflow_sqs_oldest_message_age_seconds',
-  help: 'Age (since it was sent) of the oldest message currently in flight in this worker',
+  help: 'Age (since it was sent) of the oldest message currently in flight in this worker, by queue role',
+  labelNames: ['queue'] as const,
   registers: [metricsRegistry],
 });
 

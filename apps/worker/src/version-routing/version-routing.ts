@@ -70,6 +70,7 @@ export class VersionRouting {
     this.forwarder = new OrderForwarder(this.assignment, barrier, this.waiters, sender);
     this.ingress = new SqsTransport<OrderMessage>({
       ...this.commonOptions(),
+      role: 'ingress',
       queueUrl: config.aws.ordersQueueUrl,
       dlqUrl: config.aws.ordersDlqUrl,
       // Forwarding needs no database: as many customers at once as wait at their barriers.
@@ -84,7 +85,7 @@ export class VersionRouting {
 
   /** Options of the worker's own version queue transport. */
   ownQueueOptions(): SqsTransportOptions<OrderMessage> {
-    return { ...this.versionQueueOptions(this.ownQueue), maxConcurrency: Math.max(1, this.config.databasePoolSize - 1) };
+    return { ...this.versionQueueOptions(this.ownQueue), role: 'version', maxConcurrency: Math.max(1, this.config.databasePoolSize - 1) };
   }
 
   bindOwnTransport(transport: SqsTransport<OrderMessage>): void {
@@ -119,7 +120,7 @@ export class VersionRouting {
   private consumerOf(queue: VersionQueue): SqsTransport | undefined {
     const handlers = this.ownTransport?.getHandlers();
     if (!handlers || handlers.size === 0) return undefined;
-    const transport = new SqsTransport<OrderMessage>({ ...this.versionQueueOptions(queue), maxConcurrency: Math.max(1, Math.floor((this.config.databasePoolSize - 1) / 2)) });
+    const transport = new SqsTransport<OrderMessage>({ ...this.versionQueueOptions(queue), role: 'sweep', maxConcurrency: Math.max(1, Math.floor((this.config.databasePoolSize - 1) / 2)) });
     for (const [pattern, handler] of handlers) transport.addHandler(pattern, handler);
     return transport as SqsTransport;
   }
