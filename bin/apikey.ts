@@ -1,3 +1,4 @@
+import { requiredSetting } from '@orderflow/config/app-config';
 import { parseArgs } from 'node:util';
 import { loadProgramConfig } from '@orderflow/secrets/app-secrets';
 import { createApiKey } from '@orderflow/auth/api-key-admin';
@@ -20,7 +21,7 @@ void runCli(async () => {
   const [command, argument] = positionals;
   if (!['create', 'list', 'revoke'].includes(command)) throw new Error(USAGE);
   const config = await loadProgramConfig(['DATABASE_URL']);
-  const db = await createDataSource({ url: config.databaseUrl, poolSize: 1, applicationName: 'orderflow-apikey', connection: config.database }).initialize();
+  const db = await createDataSource({ url: requiredSetting(config.databaseUrl, 'DATABASE_URL'), poolSize: 1, applicationName: 'orderflow-apikey', connection: config.database }).initialize();
   try {
     if (command === 'create') {
       if (!values.name || !values.scopes) throw new Error(USAGE);

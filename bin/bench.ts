@@ -1,5 +1,5 @@
 import { BENCH_USAGE, benchOptions, runBench } from '@orderflow/bench/bench-run';
-import { cpuTable, TABLE_HEADER, tableRow, textTable } from '@orderflow/bench/bench-report';
+import { cpuTable, sqsCallsTable, TABLE_HEADER, tableRow, textTable } from '@orderflow/bench/bench-report';
 
 /**
  * `npm run bench [-- --quick] [--profile] [--clients 1,4,16,64] [--seconds 10] [--sqs-orders 20000] [--skip-sqs] [--out results]`:
@@ -16,6 +16,8 @@ async function main() {
   log(`\n${textTable(TABLE_HEADER, result.phases.map(tableRow))}`);
   const cpu = cpuTable(result.phases);
   log(`\nCPU µs per order by process:\n${textTable(cpu.header, cpu.rows)}`);
+  const sqsCalls = sqsCallsTable(result.phases);
+  if (sqsCalls.rows.length > 0) log(`\nSQS calls per order (workers):\n${textTable(sqsCalls.header, sqsCalls.rows)}`);
   log(`\nRaw limit: ${result.rawLimit.ordersPerSecond} tx/s at ${result.rawLimit.concurrency} connections.`);
   for (const target of result.targets) log(`${target.met ? 'met    ' : 'NOT met'}  ${target.target}: ${target.measured}`);
   for (const profile of result.profiles ?? []) {

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { requiredSetting } from '@orderflow/config/app-config';
 import { loadProgramConfig } from '@orderflow/secrets/app-secrets';
 import { createSqsClient } from '@orderflow/messaging/sqs-client';
 import { listDeadLetters, redriveDeadLetters } from '@orderflow/messaging/dead-letter-admin';
@@ -22,8 +23,9 @@ void runCli(async () => {
   if (!(limit > 0)) throw new Error(`--limit must be a positive number\n${USAGE}`);
   const config = await loadProgramConfig(['ORDERS_QUEUE_URL', 'ORDERS_DLQ_URL']);
   const client = createSqsClient(config);
+  const ordersQueueUrl = requiredSetting(config.aws.ordersQueueUrl, 'ORDERS_QUEUE_URL');
   try {
-    const dlqUrls = [config.aws.ordersDlqUrl, ...(await new VersionQueues(client, config.aws.ordersQueueUrl).deadLetterQueueUrls())];
+    const dlqUrls = [requiredSetting(config.aws.ordersDlqUrl, 'ORDERS_DLQ_URL'), ...(await new VersionQueues(client, ordersQueueUrl).deadLetterQueueUrls())];
     let total = 0;
     for (const dlqUrl of dlqUrls) {
       if (limit <= 0) break;
@@ -39,14 +41,14 @@ void runCli(async () => {
         total += letters.length;
         limit -= letters.length;
       } else {
-        const moved = await redriveDeadLetters(client, dlqUrl, config.aws.ordersQueueUrl, limit);
+        const moved = await redriveDeadLetters(client, dlqUrl, ordersQueueUrl, limit);
         if (moved > 0) console.log(`${name}: moved ${moved}`);
         total += moved;
         limit -= moved;
       }
     }
     if (command === 'list') console.log(`${total} message(s) in the dead-letter queue${dlqUrls.length > 1 ? `s (${dlqUrls.length})` : ''}`);
-    else console.log(`moved ${total} message(s) back to ${config.aws.ordersQueueUrl}`);
+    else console.log(`moved ${total} message(s) back to ${ordersQueueUrl}`);
   } finally {
     client.destroy();
   }

@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '@orderflow/config/app-config';
+import { loadConfig, requiredSetting } from '@orderflow/config/app-config';
 import { createDataSource } from '@orderflow/persistence/data-source';
 import { createRedis, waitForRedis } from '@orderflow/locking/redis-connection';
 import { InstanceRecord, InstanceRegistry } from '@orderflow/release/instance-registry';
@@ -34,7 +34,7 @@ void runCli(async () => {
   const commands = ['status', 'start', 'promote', 'abort', 'pin', 'unpin', 'instances'];
   if (!commands.includes(command)) throw new Error(USAGE);
   const config = loadConfig(command === 'instances' ? ['REDIS_URL'] : ['DATABASE_URL', 'REDIS_URL']);
-  const redis = createRedis(config.redisUrl);
+  const redis = createRedis(requiredSetting(config.redisUrl, 'REDIS_URL'));
   const registry = new InstanceRegistry(redis, config.release.instanceTtlSeconds);
   if (!(await waitForRedis(redis))) {
     redis.disconnect();
@@ -49,7 +49,7 @@ void runCli(async () => {
     }
     return;
   }
-  const db = await createDataSource({ url: config.databaseUrl, poolSize: 1, applicationName: 'orderflow-release' }).initialize();
+  const db = await createDataSource({ url: requiredSetting(config.databaseUrl, 'DATABASE_URL'), poolSize: 1, applicationName: 'orderflow-release' }).initialize();
   const releases = new ReleaseService(db, async (service) => (await registry.list(service)).map((instance) => instance.version));
   // The audit log names the operator's login: the CLI runs with database credentials, not an API key.
   const actor = `cli:${userInfo().username}`;

@@ -1,3 +1,4 @@
+import { requiredSetting } from '@orderflow/config/app-config';
 import { constants as osConstants } from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadProgramConfig } from '@orderflow/secrets/app-secrets';
@@ -44,7 +45,7 @@ void runCli(async () => {
   }
   try {
     const summary = await exportOrders({
-      replicaUrl: config.databaseReplicaUrl,
+      replicaUrl: requiredSetting(config.databaseReplicaUrl, 'DATABASE_REPLICA_URL'),
       connection: config.database,
       range: args.range,
       format: args.format,

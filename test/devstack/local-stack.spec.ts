@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { eventually } from '../support/eventually';
 import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import Redis from 'ioredis';
@@ -191,11 +191,10 @@ describe('local stack started by a process that gets SIGKILLed', () => {
       for (const port of ports) expect(await accepts(port)).toBe(true);
 
       child.kill('SIGKILL');
-      const deadline = Date.now() + 15_000;
-      while (Date.now() < deadline && (await Promise.all(ports.map(accepts))).some(Boolean)) await sleep(100);
-
+      await eventually('every port closed', async () => !(await Promise.all(ports.map(accepts))).some(Boolean), 15_000, 100);
       for (const port of ports) expect(await accepts(port)).toBe(false);
-      await sleep(500); // postmaster closes its socket first, then waits for its backends
+      // A postmaster closes its socket first, then waits for its backends: wait for them to go.
+      await eventually('no process of the stack left', async () => leftovers(rootDir, ports).length === 0, 15_000, 100);
       expect(leftovers(rootDir, ports)).toEqual([]);
     } finally {
       child.kill('SIGKILL');

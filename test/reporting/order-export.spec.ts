@@ -10,6 +10,7 @@ import { CSV_COLUMNS } from '@orderflow/reporting/export-encoders';
 import { startTestStack, TestStack } from '../support/test-stack';
 import { ApiInstance, startApiInstance } from '../support/api-instance';
 import { httpClient } from '../support/http-client';
+import { eventually } from '../support/eventually';
 import { buildExporter, reportingReplicaUrl, seedOrders } from './reporting-support';
 
 const execFileAsync = promisify(execFile);
@@ -248,7 +249,7 @@ describe('order export (npm run report:export)', () => {
     /** Starts the 200,000-order export and interrupts it once it has written part of it. */
     async function interrupted(out: string, signal: NodeJS.Signals): Promise<ExportRun> {
       const { child, done, output } = startExport(['--from', RANGE.from, '--to', RANGE.to, '--out', out]);
-      while (!/progress: /.test(output()) && child.exitCode === null) await new Promise((r) => setTimeout(r, 20));
+      await eventually('the export to report progress', async () => /progress: /.test(output()) || child.exitCode !== null, 120_000, 20);
       child.kill(signal);
       return done;
     }

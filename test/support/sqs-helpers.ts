@@ -6,7 +6,6 @@ import {
 } from '@aws-sdk/client-sqs';
 import { randomUUID } from 'node:crypto';
 import { ensureQueues } from '@orderflow/devstack/queues';
-import { sqsClient } from '@orderflow/harness/order-sender';
 
 // The harness's: the same client and producer as the bench and the chaos run.
 export { sendAllOrders as sendOrders, sqsClient } from '@orderflow/harness/order-sender';
@@ -24,15 +23,8 @@ export interface QueueEnv {
  * test, so that nothing a previous test left in flight can change this one's outcome.
  */
 export async function ownQueues(env: { AWS_REGION: string; SQS_ENDPOINT: string }, visibilityTimeoutSeconds?: number): Promise<QueueEnv> {
-  const queues = await ensureQueues({ endpoint: env.SQS_ENDPOINT, region: env.AWS_REGION, prefix: `t-${randomUUID().slice(0, 8)}` });
-  if (visibilityTimeoutSeconds !== undefined) {
-    const client = sqsClient(env);
-    try {
-      await setVisibilityTimeout(client, queues.ordersQueueUrl, visibilityTimeoutSeconds);
-    } finally {
-      client.destroy();
-    }
-  }
+  // Created with their visibility timeout: no client of its own to change it afterwards.
+  const queues = await ensureQueues({ endpoint: env.SQS_ENDPOINT, region: env.AWS_REGION, prefix: `t-${randomUUID().slice(0, 8)}`, visibilityTimeoutSeconds });
   return { ORDERS_QUEUE_URL: queues.ordersQueueUrl, ORDERS_DLQ_URL: queues.ordersDlqUrl, ORDER_EVENTS_QUEUE_URL: queues.orderEventsQueueUrl };
 }
 

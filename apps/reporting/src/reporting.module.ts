@@ -3,7 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { InstanceRegistrationModule } from '@orderflow/release/instance-registration.module';
 import { DataSource } from 'typeorm';
-import { AppConfig } from '@orderflow/config/app-config';
+import { AppConfig, requiredSetting } from '@orderflow/config/app-config';
 import { APP_CONFIG, ConfigModule } from '@orderflow/config/config.module';
 import { ApiKeyGuard } from '@orderflow/http/auth';
 import { HealthController } from '@orderflow/http/health';
@@ -38,7 +38,7 @@ export class ReportingModule implements OnApplicationShutdown {
           inject: [APP_CONFIG],
           useFactory: (c: AppConfig) =>
             createDataSource({
-              url: c.databaseReplicaUrl,
+              url: requiredSetting(c.databaseReplicaUrl, 'DATABASE_REPLICA_URL'),
               poolSize: c.databasePoolSize,
               applicationName: 'orderflow-reporting',
               password: () => c.credentials.password('DATABASE_REPLICA_URL'),

@@ -4,7 +4,7 @@ import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { LoggerModule } from 'nestjs-pino';
 import { InstanceRegistrationModule } from '@orderflow/release/instance-registration.module';
 import { DataSource } from 'typeorm';
-import { AppConfig } from '@orderflow/config/app-config';
+import { AppConfig, requiredSetting } from '@orderflow/config/app-config';
 import { APP_CONFIG, ConfigModule } from '@orderflow/config/config.module';
 import { ApiKeyGuard } from '@orderflow/http/auth';
 import { HealthController } from '@orderflow/http/health';
@@ -51,7 +51,7 @@ export class WorkerModule implements OnApplicationBootstrap, BeforeApplicationSh
           inject: [SQS_CLIENT, REDIS, PRIMARY_DB, APP_CONFIG],
           useFactory: async (client: SQSClient, redis: Redis, db: DataSource, c: AppConfig) => {
             if (!c.worker.versionQueues) return null;
-            const queues = new VersionQueues(client, c.aws.ordersQueueUrl, redis);
+            const queues = new VersionQueues(client, requiredSetting(c.aws.ordersQueueUrl, 'ORDERS_QUEUE_URL'), redis);
             return new VersionRouting(c, client, redis, db, queues, await queues.queueOf(c.version));
           },
         },
@@ -68,8 +68,8 @@ export class WorkerModule implements OnApplicationBootstrap, BeforeApplicationSh
             return new SqsTransport({
               client,
               decode: decodeOrderMessage,
-              queueUrl: c.aws.ordersQueueUrl,
-              dlqUrl: c.aws.ordersDlqUrl,
+              queueUrl: requiredSetting(c.aws.ordersQueueUrl, 'ORDERS_QUEUE_URL'),
+              dlqUrl: requiredSetting(c.aws.ordersDlqUrl, 'ORDERS_DLQ_URL'),
               pollers: c.worker.pollers,
               waitTimeSeconds: c.worker.waitTimeSeconds,
               maxInFlight: c.worker.maxInFlight,
@@ -100,7 +100,7 @@ export class WorkerModule implements OnApplicationBootstrap, BeforeApplicationSh
         {
           provide: OutboxRelay,
           inject: [PRIMARY_DB, SQS_CLIENT, APP_CONFIG],
-          useFactory: (db: DataSource, client: SQSClient, c: AppConfig) => new OutboxRelay(db, client, c.aws.orderEventsQueueUrl),
+          useFactory: (db: DataSource, client: SQSClient, c: AppConfig) => new OutboxRelay(db, client, requiredSetting(c.aws.orderEventsQueueUrl, 'ORDER_EVENTS_QUEUE_URL')),
         },
         {
           provide: HEALTH_CHECKS,

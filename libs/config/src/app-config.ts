@@ -15,9 +15,11 @@ export interface AppConfig {
   /** ORDERFLOW_VERSION (default: package.json's version): headers, /health/live, metrics, orders. */
   version: string;
   port: number;
-  databaseUrl: string;
-  databaseReplicaUrl: string;
-  redisUrl: string;
+  // Connection settings are undefined when not set: each app or program names the ones it needs
+  // in `required`, so that for it they are set (or it exits 78 naming them).
+  databaseUrl?: string;
+  databaseReplicaUrl?: string;
+  redisUrl?: string;
   databasePoolSize: number;
   /** How the apps connect to PostgreSQL (both URLs): TLS, IAM authentication, prepared statements. */
   database: DatabaseConnectionConfig;
@@ -29,10 +31,10 @@ export interface AppConfig {
     region: string;
     sqsEndpoint?: string;
     s3Endpoint?: string;
-    ordersQueueUrl: string;
-    ordersDlqUrl: string;
-    orderEventsQueueUrl: string;
-    reportsBucket: string;
+    ordersQueueUrl?: string;
+    ordersDlqUrl?: string;
+    orderEventsQueueUrl?: string;
+    reportsBucket?: string;
   };
   reporting: { maxReplicaLagSeconds: number };
   /** Default token bucket of API keys stored without their own limit; null: not limited. */
@@ -138,13 +140,14 @@ function readVar(env: Env, name: string, problems: string[]): string | undefined
   return value === undefined || value === '' ? undefined : value;
 }
 
-export function loadConfig(required: readonly ConfigKey[], env: Env = process.env): AppConfig {
+/** `appName` names the app's database connections and logs (api, worker, reporting, router...). */
+export function loadConfig(required: readonly ConfigKey[], env: Env = process.env, appName = 'app'): AppConfig {
   const problems: string[] = [];
   const get = (name: string) => readVar(env, name, problems);
   const need = (name: ConfigKey) => {
     const value = get(name);
     if (value === undefined && required.includes(name)) problems.push(`${name}: is required but not set`);
-    return value ?? '';
+    return value;
   };
   const url = (name: ConfigKey, protocols: string[]) => {
     const value = need(name);
@@ -194,7 +197,7 @@ export function loadConfig(required: readonly ConfigKey[], env: Env = process.en
   if (!/^[A-Za-z0-9.:-]{1,253}$/.test(advertiseHost)) problems.push(`ADVERTISE_HOST: must be a host name or IP address, got "${advertiseHost}"`);
 
   const config: AppConfig = {
-    appName: env.ORDERFLOW_APP ?? 'app',
+    appName,
     version,
     port,
     databaseUrl: url('DATABASE_URL', ['postgres', 'postgresql']),
@@ -340,4 +343,13 @@ export function redactUrl(value: string): string {
   } catch {
     return '<unparseable url>';
   }
+}
+
+/**
+ * A connection setting of `config` that the caller named in loadConfig's `required` (so it is
+ * set): its value, or a ConfigError naming it should the caller have forgotten to require it.
+ */
+export function requiredSetting(value: string | undefined, name: ConfigKey): string {
+  if (value === undefined) throw new ConfigError([`${name}: is required but not set`]);
+  return value;
 }

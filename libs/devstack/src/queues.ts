@@ -20,7 +20,7 @@ const emulatorCredentials = (endpoint?: string) => (endpoint ? { accessKeyId: 't
  * Creates the order queues if missing. Safe to repeat: CreateQueue with identical attributes returns the
  * existing queue (attributes must stay byte-identical, hence the fixed RedrivePolicy serialisation).
  */
-export async function ensureQueues(opts: AwsTarget & { prefix?: string }): Promise<OrderQueues> {
+export async function ensureQueues(opts: AwsTarget & { prefix?: string; /** Of the orders queue; default 30. */ visibilityTimeoutSeconds?: number }): Promise<OrderQueues> {
   const prefix = opts.prefix ?? 'orderflow';
   const sqs = new SQSClient({ endpoint: opts.endpoint, region: opts.region, credentials: emulatorCredentials(opts.endpoint) });
   try {
@@ -31,7 +31,7 @@ export async function ensureQueues(opts: AwsTarget & { prefix?: string }): Promi
     const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: ordersDlqUrl, AttributeNames: ['QueueArn'] }));
     const [ordersQueueUrl, orderEventsQueueUrl] = await Promise.all([
       createFifo(`${prefix}-orders.fifo`, {
-        VisibilityTimeout: '30',
+        VisibilityTimeout: String(opts.visibilityTimeoutSeconds ?? 30),
         ReceiveMessageWaitTimeSeconds: '20',
         ContentBasedDeduplication: 'false',
         RedrivePolicy: JSON.stringify({ deadLetterTargetArn: Attributes!.QueueArn, maxReceiveCount: 5 }),

@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { PermanentMessageError, SqsTransport } from './sqs.transport';
 import { SqsContext } from './sqs-context';
 import { DecodedMessage } from './message-decoder';
+import { eventually } from '../../../test/support/eventually';
 
 /** A deferred value, to drive the stub client step by step without sleeping. */
 function deferred<T>() {
@@ -197,10 +198,6 @@ describe('SqsTransport (stub client)', () => {
 });
 
 /** Polls a condition of the transport's own asynchronous work (microtasks and timers of ms). */
-async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not reached');
-    await new Promise((resolve) => setImmediate(resolve));
-  }
+function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  return eventually('the transport to get there', async () => condition(), timeoutMs, 1);
 }

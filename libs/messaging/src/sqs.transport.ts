@@ -104,10 +104,9 @@ export class SqsTransport<T = unknown> extends Server implements CustomTransport
     this.heartbeat = new VisibilityHeartbeat(
       options.client,
       options.queueUrl,
-      ({ count, oldestSentAt }) => {
-        const queue = options.role ?? 'orders';
-        messagesInFlight.set({ queue }, count);
-        oldestMessageAge.set({ queue }, oldestSentAt === undefined ? 0 : (Date.now() - oldestSentAt) / 1000);
+      {
+        onCount: (count) => messagesInFlight.set({ queue: options.role ?? 'orders' }, count),
+        onOldest: (sentAt) => oldestMessageAge.set({ queue: options.role ?? 'orders' }, sentAt === undefined ? 0 : (Date.now() - sentAt) / 1000),
       },
       (error) => this.log.warn(`visibility change failed: ${error.message}`),
     );

@@ -27,9 +27,17 @@ interface Held {
   sentAt: number;
 }
 
+/** What the heartbeat reports: the count as it changes, the oldest send time on each tick. */
+export interface HeldReport {
+  onCount(count: number): void;
+  /** undefined: nothing held. */
+  onOldest(sentAt: number | undefined): void;
+}
+
 /**
  * The messages this consumer holds, with the heartbeat that keeps them invisible while their
  * work goes on (every third of the visibility timeout), however long a customer's queue is.
+ * Holding and forgetting cost O(1): the held messages are only scanned on the tick.
  */
 export class VisibilityHeartbeat {
   private readonly held = new Map<string, Held>();
@@ -39,7 +47,7 @@ export class VisibilityHeartbeat {
   constructor(
     private readonly client: SQSClient,
     private readonly queueUrl: string,
-    private readonly onChange: (held: { count: number; oldestSentAt?: number }) => void,
+    private readonly report: HeldReport,
     private readonly onError: (error: Error) => void,
   ) {}
 
@@ -59,27 +67,38 @@ export class VisibilityHeartbeat {
 
   hold(message: Message, now = Date.now()): void {
     this.held.set(message.ReceiptHandle!, { message, extendedAt: now, sentAt: Number(message.Attributes?.SentTimestamp ?? now) });
-    this.report();
+    this.countChanged();
   }
 
   forget(message: Message): void {
     this.held.delete(message.ReceiptHandle!);
-    this.report();
+    this.countChanged();
   }
 
   /** Makes everything still held visible again at once (the end of a drain). */
   async releaseAll(): Promise<number> {
     const messages = [...this.held.values()].map((held) => held.message);
     this.held.clear();
-    this.report();
+    this.countChanged();
     if (messages.length > 0) await changeVisibility(this.client, this.queueUrl, messages, 0).catch((error) => this.onError(error));
     return messages.length;
   }
 
+  private countChanged(): void {
+    this.report.onCount(this.held.size);
+    if (this.held.size === 0) this.report.onOldest(undefined);
+  }
+
   private async beat(): Promise<void> {
     const now = Date.now();
-    const due = [...this.held.values()].filter((held) => now - held.extendedAt >= (this.visibilityTimeout * 1000) / 3);
-    this.report();
+    const extendBefore = now - (this.visibilityTimeout * 1000) / 3;
+    const due: Held[] = [];
+    let oldest: number | undefined;
+    for (const held of this.held.values()) {
+      if (held.extendedAt <= extendBefore) due.push(held);
+      if (oldest === undefined || held.sentAt < oldest) oldest = held.sentAt;
+    }
+    this.report.onOldest(oldest);
     if (due.length === 0) return;
     for (const held of due) held.extendedAt = now;
     await changeVisibility(
@@ -88,11 +107,5 @@ export class VisibilityHeartbeat {
       due.map((held) => held.message),
       this.visibilityTimeout,
     ).catch((error) => this.onError(error));
-  }
-
-  private report(): void {
-    let oldest = Infinity;
-    for (const held of this.held.values()) oldest = Math.min(oldest, held.sentAt);
-    this.onChange({ count: this.held.size, oldestSentAt: oldest === Infinity ? undefined : oldest });
   }
 }

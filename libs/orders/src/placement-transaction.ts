@@ -52,6 +52,7 @@ export async function placeInTransaction(
     confirmed ? decision.totalCents : 0,
     confirmed ? decision.stockToReserve : new Map(),
     orderEvent(placementEventType(order), order, context),
+    fenceToken,
   );
   return { order, created: true };
 }

@@ -5,22 +5,15 @@ import { connectPrimary, PrimaryDataSource } from './primary-connection';
 
 export const PRIMARY_DB = Symbol('PRIMARY_DB');
 
+/** Gives a database that is up a moment to connect, so that a normal start is ready at once. */
+async function openPrimary(config: AppConfig): Promise<PrimaryDataSource> {
+  const db = connectPrimary(config, `orderflow-${config.appName}`);
+  await Promise.race([db.connected, new Promise((resolve) => setTimeout(resolve, 5000))]);
+  return db;
+}
+
 /** The primary database (TypeORM data source) of an app, closed on shutdown. */
-@Module({
-  providers: [
-    {
-      provide: PRIMARY_DB,
-      inject: [APP_CONFIG],
-      useFactory: async (config: AppConfig) => {
-        const db = connectPrimary(config, `orderflow-${config.appName}`);
-        // Give a database that is up a moment to connect, so that a normal start is ready at once.
-        await Promise.race([db.connected, new Promise((resolve) => setTimeout(resolve, 5000))]);
-        return db;
-      },
-    },
-  ],
-  exports: [PRIMARY_DB],
-})
+@Module({ providers: [{ provide: PRIMARY_DB, inject: [APP_CONFIG], useFactory: openPrimary }], exports: [PRIMARY_DB] })
 export class PersistenceModule implements OnApplicationShutdown {
   constructor(@Inject(PRIMARY_DB) private readonly db: PrimaryDataSource) {}
 

@@ -16,11 +16,13 @@ export interface PlacementStart {
 /**
  * A placement's statements, two round trips between BEGIN and COMMIT:
  *
- * 1. `start`: creates the customer if unknown, row-locks it and records the lock's fencing token
- *    (only if no newer token was recorded), looks up the clientOrderId, and row-locks the order's
- *    stock records in SKU order (always after the customer, as every path does: no deadlocks).
- * 2. `record`: the order, its items, the customer's last order number and open balance, the stock
- *    taken and the outcome event.
+ * 1. `start`: creates the customer if unknown, or row-locks it only if no newer fencing token was
+ *    recorded (a lock, not a write: the customer's row gets one new version per order, in
+ *    `record`), looks up the clientOrderId, and row-locks the order's stock records in SKU order
+ *    (always after the customer, as every path does: no deadlocks).
+ * 2. `record`: the order, its items, the customer's last order number, open balance and the
+ *    lease's fencing token, the stock taken and the outcome event. A replay writes nothing, so it
+ *    records no token: there is no write of its own for a stale holder to overtake.
  *
  * Read committed: the customer and stock rows come back in their latest committed version even
  * after waiting for their locks (ON CONFLICT and FOR UPDATE re-read the row). The idempotency
@@ -37,11 +39,13 @@ export class PlacementRepository {
   ): Promise<PlacementStart | null> {
     const rows = await queryPrepared<CustomerRecord & { existing: OrderRecord | null; stock: Array<[string, number]> | null }>(
       manager,
-      `WITH customer AS (
+      `WITH created AS (
          INSERT INTO customers (id, currency, fence_token) VALUES ($1, $2, $3)
-         ON CONFLICT (id) DO UPDATE SET fence_token = EXCLUDED.fence_token
-           WHERE customers.fence_token <= EXCLUDED.fence_token
+         ON CONFLICT (id) DO NOTHING
          RETURNING ${CUSTOMER_COLUMNS}),
+       locked AS (
+         SELECT ${CUSTOMER_COLUMNS} FROM customers WHERE id = $1 AND fence_token <= $3 FOR NO KEY UPDATE),
+       customer AS (SELECT * FROM created UNION ALL SELECT * FROM locked),
        stock AS (
          SELECT sku, available FROM inventory
          WHERE sku = ANY($5::varchar[]) AND EXISTS (SELECT FROM customer)
@@ -67,6 +71,8 @@ export class PlacementRepository {
     balanceDeltaCents: number,
     stockTaken: ReadonlyMap<string, number>,
     event: OutboxEvent,
+    /** The lease's token, recorded with the write it fences (start only checked it). */
+    fenceToken: string,
   ): Promise<void> {
     const skus = [...stockTaken.keys()].sort();
     await queryPrepared(
@@ -83,7 +89,7 @@ export class PlacementRepository {
          FROM new_order, unnest($13::smallint[], $14::varchar[], $15::int[], $16::bigint[])
            AS item(line_no, sku, quantity, unit_price_cents)),
        customer AS (
-         UPDATE customers SET last_order_number = $4, open_balance_cents = open_balance_cents + $18, updated_at = now()
+         UPDATE customers SET last_order_number = $4, open_balance_cents = open_balance_cents + $18, fence_token = $25, updated_at = now()
          WHERE id = $2),
        stock AS (
          UPDATE inventory SET available = available - taken.quantity, updated_at = now()
@@ -114,6 +120,7 @@ export class PlacementRepository {
         order.processedByVersion,
         skus,
         skus.map((sku) => stockTaken.get(sku)),
+        fenceToken,
       ],
     );
   }

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { AppConfig } from '@orderflow/config/app-config';
+import { AppConfig, requiredSetting } from '@orderflow/config/app-config';
 import { createDataSource } from './data-source';
 
 export type PrimaryDataSource = DataSource & {
@@ -17,7 +17,7 @@ export type PrimaryDataSource = DataSource & {
 export function connectPrimary(config: AppConfig, applicationName: string): PrimaryDataSource {
   const logger = new Logger('Database');
   const dataSource = createDataSource({
-    url: config.databaseUrl,
+    url: requiredSetting(config.databaseUrl, 'DATABASE_URL'),
     poolSize: config.databasePoolSize,
     applicationName,
     password: () => config.credentials.password('DATABASE_URL'),

@@ -117,7 +117,7 @@ export interface LoadedConfig {
 export async function loadAppConfig(required: readonly ConfigKey[], opts: { app?: string; env?: Env } = {}): Promise<LoadedConfig> {
   const env = opts.env ?? process.env;
   const settings = readSecretsSettings(env);
-  if (settings.bundles.length === 0) return { config: loadConfig(required, env) };
+  if (settings.bundles.length === 0) return { config: loadConfig(required, env, opts.app) };
   const started = process.hrtime.bigint();
   const { BundleStore, keyringsFor, readBundles } = await sdk();
   const reader: BundleReader = {
@@ -132,7 +132,7 @@ export async function loadAppConfig(required: readonly ConfigKey[], opts: { app?
     if (problems.length > 0) throw new ConfigError(problems);
     registerSecretValues(values.values());
     const loadMs = Number(process.hrtime.bigint() - started) / 1e6;
-    const config = loadConfig(required, { ...env, ...Object.fromEntries(values) });
+    const config = loadConfig(required, { ...env, ...Object.fromEntries(values) }, opts.app);
     return { config, secrets: new SecretsSession(settings, reader, env, values, { loadMs, decryptMs }) };
   } catch (error) {
     reader.store.destroy();

@@ -21,6 +21,8 @@ export interface PhaseResult {
   /** CPU ms per role during the phase, and per order. */
   cpuMs?: Record<string, number>;
   cpuMsPerOrder?: Record<string, number>;
+  /** SQS phases: the workers' SQS calls per order, by operation. */
+  sqsCallsPerOrder?: Record<string, number>;
   invariants?: Pick<InvariantReport, 'ok' | (typeof VIOLATION_KEYS)[number] | 'accepted' | 'processed'>;
   note?: string;
 }
@@ -93,6 +95,21 @@ export function cpuTable(rows: PhaseResult[]): { header: string[]; rows: string[
         (totalMs / 1000 / row.seconds).toFixed(2),
       ];
     }),
+  };
+}
+
+/** The workers' SQS calls per order in each SQS phase, one column per operation. */
+export function sqsCallsTable(rows: PhaseResult[]): { header: string[]; rows: string[][] } {
+  const measured = rows.filter((row) => row.sqsCallsPerOrder);
+  const operations = [...new Set(measured.flatMap((row) => Object.keys(row.sqsCallsPerOrder!)))].sort();
+  return {
+    header: ['phase', 'workers', ...operations, 'all'],
+    rows: measured.map((row) => [
+      row.label,
+      clients(row),
+      ...operations.map((operation) => fmt(row.sqsCallsPerOrder![operation] ?? 0, 2)),
+      fmt(Object.values(row.sqsCallsPerOrder!).reduce((a, b) => a + b, 0), 2),
+    ]),
   };
 }
 

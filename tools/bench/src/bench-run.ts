@@ -18,7 +18,8 @@ import { waitForOrders, waitForOutboxRelay } from './order-completion';
 import { PhaseProgress } from './progress';
 import { RUN_OPTIONS } from './run-options';
 import { placeOrderRaw } from './raw-order-transaction';
-import { cpuTable, markdownTable, PhaseResult, TABLE_HEADER, tableRow, TargetCheck, textTable, throughputChart } from './bench-report';
+import { callsPerOrder, sqsCallCounts } from './sqs-call-counts';
+import { cpuTable, sqsCallsTable, markdownTable, PhaseResult, TABLE_HEADER, tableRow, TargetCheck, textTable, throughputChart } from './bench-report';
 import { seedStock } from './seeding';
 import { SystemUnderTest, startSystem } from './system-under-test';
 import { BENCH_SHAPE, OrderGenerator, skuId, WorkloadShape } from './workload';
@@ -209,7 +210,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
         // --profile: the workers' CPU during the drain with the most workers.
         const profiling = nodeArgs.length > 0 && count === Math.max(...options.sqsWorkers);
         if (profiling) workers.forEach((worker) => worker.signal('SIGUSR2'));
-        const phase = await sqsPhase(system, options, progress, shape, `sqs${count}w`, options.sqsOrders, undefined, accepted);
+        const phase = await sqsPhase(system, options, progress, shape, `sqs${count}w`, options.sqsOrders, undefined, accepted, workers);
         if (profiling) workers.forEach((worker) => worker.signal('SIGUSR2'));
         phase.workers = count;
         phase.label = 'SQS drain';
@@ -227,7 +228,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       const before = snapshotCpu(system.cpuRoles());
       let draining = true;
       const restRun = runClosedLoop({ concurrency: options.mixedClients, durationMs: 3_600_000, stop: () => !draining, op: restOrder(generator, http) });
-      const sqsResult = await sqsPhase(system, options, progress, shape, 'mixsqs', options.sqsOrders, undefined, accepted).finally(() => {
+      const sqsResult = await sqsPhase(system, options, progress, shape, 'mixsqs', options.sqsOrders, undefined, accepted, workers).finally(() => {
         draining = false;
       });
       const restResult = await restRun;
@@ -350,11 +351,13 @@ async function sqsPhase(
   count: number,
   ratePerSecond: number | undefined,
   accepted: AcceptedOrder[],
+  workers: readonly AppProcess[],
 ): Promise<PhaseResult> {
   const generator = new OrderGenerator(shape, 'c', name);
   const commands: PlaceOrderCommand[] = Array.from({ length: count }, () => generator.next());
   progress.start(name, count, 'orders');
   const before = snapshotCpu(system.cpuRoles());
+  const sqsCallsBefore = await sqsCallCounts(workers);
   const firstSend = Date.now();
   const sending = sendOrders(system.sqs!, system.env.ORDERS_QUEUE_URL, commands, { lanes: 4, ratePerSecond });
   const completion = waitForOrders(system.pool, {
@@ -391,6 +394,7 @@ async function sqsPhase(
     note: done.stalled,
   };
   attachCpu(phase, before, after, system, done.processed);
+  phase.sqsCallsPerOrder = callsPerOrder(sqsCallsBefore, await sqsCallCounts(workers), done.processed);
   if (done.stalled) options.log(`${name}: ${done.stalled}`);
   return phase;
 }
@@ -478,6 +482,8 @@ export function benchMarkdown(result: BenchResult): string {
     '',
     markdownTable(cpu.header, cpu.rows),
   ];
+  const sqsCalls = sqsCallsTable(result.phases);
+  if (sqsCalls.rows.length > 0) lines.push('', "The workers' SQS calls per order, by operation:", '', markdownTable(sqsCalls.header, sqsCalls.rows));
   for (const profile of result.profiles ?? []) {
     lines.push('', `CPU profile ${path.basename(profile.file)} (${profile.summary.totalMs} ms sampled), self time by area:`, '');
     lines.push(markdownTable(['area', 'ms', '%'], profile.summary.byArea.slice(0, 20).map((a) => [a.area, String(a.ms), a.share.toFixed(1)])));

@@ -9,6 +9,7 @@ import { HttpTarget } from './http-target';
 import { sendOrders } from '@orderflow/harness/order-sender';
 import { seedStock } from './seeding';
 import { startSystem, SystemUnderTest } from './system-under-test';
+import { sqsCallCounts } from './sqs-call-counts';
 import { BENCH_SHAPE, OrderGenerator, skuId, WorkloadShape } from './workload';
 import { AppProcess } from '@orderflow/harness/app-process';
 
@@ -144,13 +145,9 @@ async function snapshot(probe: Pool, redis: Redis, apps: AppProcess[]): Promise<
     const match = /^cmdstat_([^:]+):calls=(\d+)/.exec(line.trim());
     if (match && match[1] !== 'info') redisStats[match[1]] = Number(match[2]);
   }
-  const sqs: Record<string, number> = {};
+  const sqs = await sqsCallCounts(apps);
   const logs: Snapshot['logs'] = {};
   for (const app of apps) {
-    const metrics = await (await fetch(`${app.url}/metrics`)).text();
-    for (const match of metrics.matchAll(/^orderflow_sqs_requests_total\{[^}]*operation="([^"]+)"[^}]*\} (\d+)/gm)) {
-      sqs[match[1]] = (sqs[match[1]] ?? 0) + Number(match[2]);
-    }
     const text = readFileSync(app.logFile, 'utf8');
     logs[app.name] = { lines: text.split('\n').length - 1, bytes: statSync(app.logFile).size };
   }

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type Redis from 'ioredis';
 import { DataSource } from 'typeorm';
-import { AppConfig } from '@orderflow/config/app-config';
+import { AppConfig, requiredSetting } from '@orderflow/config/app-config';
 import { SqsTransport, SqsTransportOptions } from '@orderflow/messaging/sqs.transport';
 import { CustomerBarrier, SettleWaiters } from '@orderflow/messaging/version-routing/customer-barrier';
 import { BarrierRecovery } from '@orderflow/messaging/version-routing/barrier-recovery';
@@ -71,8 +71,8 @@ export class VersionRouting {
     this.ingress = new SqsTransport<OrderMessage>({
       ...this.commonOptions(),
       role: 'ingress',
-      queueUrl: config.aws.ordersQueueUrl,
-      dlqUrl: config.aws.ordersDlqUrl,
+      queueUrl: requiredSetting(config.aws.ordersQueueUrl, 'ORDERS_QUEUE_URL'),
+      dlqUrl: requiredSetting(config.aws.ordersDlqUrl, 'ORDERS_DLQ_URL'),
       // Forwarding needs no database: as many customers at once as wait at their barriers.
       maxConcurrency: config.worker.forwardConcurrency,
       maxInFlight: config.worker.forwardConcurrency,

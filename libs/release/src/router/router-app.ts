@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { AppConfig } from '@orderflow/config/app-config';
+import { AppConfig, requiredSetting } from '@orderflow/config/app-config';
 import { createRedis, waitForRedis } from '@orderflow/locking/redis-connection';
 import { createDataSource } from '@orderflow/persistence/data-source';
 import { InstanceRegistry } from '../instance-registry';
@@ -15,8 +15,9 @@ export interface RunningRouter {
 
 /** Wires the router controller to PostgreSQL (release state, election) and Redis (registry). */
 export async function startRouter(config: AppConfig, logger: Logger): Promise<RunningRouter> {
-  const db = await createDataSource({ url: config.databaseUrl, poolSize: 3, applicationName: 'orderflow-router' }).initialize();
-  const redis = createRedis(config.redisUrl);
+  const databaseUrl = requiredSetting(config.databaseUrl, 'DATABASE_URL');
+  const db = await createDataSource({ url: databaseUrl, poolSize: 3, applicationName: 'orderflow-router' }).initialize();
+  const redis = createRedis(requiredSetting(config.redisUrl, 'REDIS_URL'));
   await waitForRedis(redis);
   const registry = new InstanceRegistry(redis, config.release.instanceTtlSeconds);
   const releases = new ReleaseService(db, async (service) => (await registry.list(service)).map((i) => i.version));
@@ -25,7 +26,7 @@ export async function startRouter(config: AppConfig, logger: Logger): Promise<Ru
     settings: config.router,
     routeTokenKeys: config.release.routeTokenKeys,
     db,
-    databaseUrl: config.databaseUrl,
+    databaseUrl,
     redis,
     registry,
     releases,
