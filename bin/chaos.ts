@@ -42,6 +42,7 @@ async function main() {
   log('');
   log(textTable(['check', 'value', ''], rows.map(([name, value, counts]) => [name, String(value), counts ? (value === 0 ? 'ok' : 'FAIL') : ''])));
   log(`\noutcomes: ${JSON.stringify(result.outcomes)}`);
+  log(`processed by version: ${JSON.stringify(result.versions)}`);
   log(`faults: ${result.faults.map((f) => `${f.ok ? 'ok' : 'FAILED'} ${f.name}`).join('; ')}`);
   if (result.waitStopped) log(`waiting stopped: ${result.waitStopped}`);
   if (result.crashedApps.length) log(`WARNING: apps crashed on their own and were restarted: ${result.crashedApps.join(', ')} (see their logs)`);

@@ -81,5 +81,8 @@ describe('benchmark and chaos harness (quick runs)', () => {
       eventsOutOfOrder: 0,
     });
     expect(result.eventsQueue).toMatchObject({ missing: 0, outOfOrder: 0 });
+    // The worker rollout fault moved customers to the candidate worker and back, in order.
+    expect(result.faults.filter((fault: { name: string }) => fault.name.startsWith('worker rollout'))).toHaveLength(3);
+    expect(result.versions['0.0.0-chaos-candidate via sqs']).toBeGreaterThan(0);
   }, 300_000);
 });

@@ -1,4 +1,4 @@
-import { ArgumentsHost, Catch, Controller, Inject, RpcExceptionFilter, UseFilters } from '@nestjs/common';
+import { ArgumentsHost, Catch, Controller, Inject, Optional, RpcExceptionFilter, UseFilters } from '@nestjs/common';
 import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import { Observable, throwError } from 'rxjs';
 import { OrderProcessingService } from '@orderflow/orders/order-processing.service';
@@ -8,6 +8,11 @@ import { CommandContext } from '@orderflow/orders/order-events';
 import { PermanentMessageError } from '@orderflow/messaging/sqs.transport';
 import { SqsContext } from '@orderflow/messaging/sqs-context';
 import { AdaptiveLimiter } from '@orderflow/orders/adaptive-concurrency';
+import { VersionRouter } from './version-routing/version-router';
+import { VersionRouting } from './version-routing/version-routing';
+import { WorkerFigures } from '@orderflow/release/worker-figures';
+import { APP_CONFIG } from '@orderflow/config/config.module';
+import { AppConfig } from '@orderflow/config/app-config';
 
 /** How many messages may be in the database at once (worker.module.ts). */
 export const WORKER_LIMITER = Symbol('WORKER_LIMITER');
@@ -27,17 +32,50 @@ class RethrowFilter implements RpcExceptionFilter {
 @Controller()
 @UseFilters(RethrowFilter)
 export class OrderMessagesController {
+  /** Version queues on: whose message this is, and settling the customer's barrier once done. */
+  private readonly router: VersionRouter | null;
+  /** Version queues on: outcomes for the worker release controller. */
+  private readonly figures: WorkerFigures | null;
+
   constructor(
     private readonly processing: OrderProcessingService,
     @Inject(WORKER_LIMITER) private readonly limiter: AdaptiveLimiter,
-  ) {}
+    @Optional() @Inject(VersionRouting) routing: VersionRouting | null,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.router = routing?.router ?? null;
+    this.figures = routing?.figures ?? null;
+    this.version = config.version;
+  }
+
+  private readonly version: string;
+
+  /** Runs the processing, recording its outcome: a failure is what will be retried (not an answer such as a conflict). */
+  private async measured<R>(work: () => Promise<R>, isAnswer: (error: unknown) => boolean): Promise<R> {
+    const started = Date.now();
+    try {
+      const result = await work();
+      this.figures?.record(this.version, { failed: false, ms: Date.now() - started });
+      return result;
+    } catch (error) {
+      if (isAnswer(error)) this.figures?.record(this.version, { failed: false, ms: Date.now() - started });
+      else this.figures?.record(this.version, { failed: true, ms: Date.now() - started });
+      throw error;
+    }
+  }
 
   @MessagePattern('order.place')
   async place(@Payload() message: OrderMessage, @Ctx() sqs: SqsContext) {
     if (message.type !== 'order.place') throw new PermanentMessageError('UNKNOWN_TYPE', message.type);
     try {
-      const { order } = await this.limiter.run(() => this.processing.placeOrder(message.order, commandContext(sqs)));
-      return { orderId: order.id, status: order.status };
+      // Routed once a database slot is free, right before processing: the assignment is read as late as it can be.
+      return await this.limiter.run(async () => {
+        const routed = await this.router?.route(message, sqs);
+        if (routed?.action === 'moved') return { movedTo: routed.to };
+        const { order } = await this.measured(() => this.processing.placeOrder(message.order, commandContext(sqs)), (error) => error instanceof IdempotencyConflictError);
+        await this.router?.settle(message);
+        return { orderId: order.id, status: order.status };
+      });
     } catch (error) {
       if (error instanceof IdempotencyConflictError) throw new PermanentMessageError('IDEMPOTENCY_CONFLICT', error.message);
       throw error;
@@ -48,12 +86,23 @@ export class OrderMessagesController {
   async cancel(@Payload() message: OrderMessage, @Ctx() sqs: SqsContext) {
     if (message.type !== 'order.cancel') throw new PermanentMessageError('UNKNOWN_TYPE', message.type);
     try {
-      const { order } = await this.limiter.run(() => this.processing.cancelOrder(message.orderId, commandContext(sqs), message.customerId));
-      return { orderId: order.id, status: order.status };
+      return await this.limiter.run(async () => {
+        const routed = await this.router?.route(message, sqs);
+        if (routed?.action === 'moved') return { movedTo: routed.to };
+        const { order } = await this.measured(
+          () => this.processing.cancelOrder(message.orderId, commandContext(sqs), message.customerId),
+          (error) => error instanceof OrderNotFoundError || error instanceof OrderNotCancellableError,
+        );
+        await this.router?.settle(message);
+        return { orderId: order.id, status: order.status };
+      });
     } catch (error) {
       if (error instanceof OrderNotFoundError) throw new PermanentMessageError('ORDER_NOT_FOUND', error.message);
       // Cancelling a rejected order is an answer, not a failure: the message is done.
-      if (error instanceof OrderNotCancellableError) return { orderId: error.orderId, status: error.status };
+      if (error instanceof OrderNotCancellableError) {
+        await this.router?.settle(message);
+        return { orderId: error.orderId, status: error.status };
+      }
       throw error;
     }
   }

@@ -1,4 +1,4 @@
-import { DynamicModule, Inject, Module, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
+import { DynamicModule, Inject, Module, OnApplicationBootstrap, BeforeApplicationShutdown, Optional } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { LoggerModule } from 'nestjs-pino';
@@ -13,7 +13,11 @@ import { loggerParams } from '@orderflow/http/http-app';
 import { HEALTH_CHECKS, HealthCheck } from '@orderflow/observability/health-check';
 import { CORE_HEALTH_CHECKS, OrdersModule } from '@orderflow/orders/orders.module';
 import { PRIMARY_DB } from '@orderflow/persistence/persistence.module';
+import { REDIS } from '@orderflow/locking/locking.module';
 import { AuthModule } from '@orderflow/auth/auth.module';
+import type Redis from 'ioredis';
+import { VersionQueues } from '@orderflow/messaging/version-routing/version-queues';
+import { VersionRouting } from './version-routing/version-routing';
 import { MessagingModule, SQS_CLIENT } from '@orderflow/messaging/messaging.module';
 import { SqsTransport } from '@orderflow/messaging/sqs.transport';
 import { OutboxRelay } from '@orderflow/messaging/outbox-relay';
@@ -31,6 +35,7 @@ export class WorkerModule implements OnApplicationBootstrap, BeforeApplicationSh
   constructor(
     @Inject(SqsTransport) private readonly transport: SqsTransport,
     @Inject(OutboxRelay) private readonly relay: OutboxRelay,
+    @Optional() @Inject(VersionRouting) private readonly routing: VersionRouting | null,
   ) {}
 
   static forConfig(config: AppConfig): DynamicModule {
@@ -41,10 +46,26 @@ export class WorkerModule implements OnApplicationBootstrap, BeforeApplicationSh
       providers: [
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         {
+          // Version queues on: the forwarder, the sweeper and the assignment (null when off).
+          provide: VersionRouting,
+          inject: [SQS_CLIENT, REDIS, PRIMARY_DB, APP_CONFIG],
+          useFactory: async (client: SQSClient, redis: Redis, db: DataSource, c: AppConfig) => {
+            if (!c.worker.versionQueues) return null;
+            const queues = new VersionQueues(client, requiredSetting(c.aws.ordersQueueUrl, 'ORDERS_QUEUE_URL'), redis);
+            return new VersionRouting(c, client, redis, db, queues, await queues.queueOf(c.version));
+          },
+        },
+        {
           provide: SqsTransport,
-          inject: [SQS_CLIENT, APP_CONFIG],
-          useFactory: (client: SQSClient, c: AppConfig) =>
-            new SqsTransport({
+          inject: [SQS_CLIENT, APP_CONFIG, VersionRouting],
+          useFactory: (client: SQSClient, c: AppConfig, routing: VersionRouting | null) => {
+            if (routing) {
+              // This version's own queue; the ingress queue is the forwarder's.
+              const own = new SqsTransport(routing.ownQueueOptions());
+              routing.bindOwnTransport(own);
+              return own;
+            }
+            return new SqsTransport({
               client,
               decode: decodeOrderMessage,
               queueUrl: requiredSetting(c.aws.ordersQueueUrl, 'ORDERS_QUEUE_URL'),
@@ -56,7 +77,8 @@ export class WorkerModule implements OnApplicationBootstrap, BeforeApplicationSh
               // One connection stays with the outbox relay.
               maxConcurrency: Math.max(1, c.databasePoolSize - 1),
               isTransient: isTransientError,
-            }),
+            });
+          },
         },
         {
           // Live REST traffic first: the worker lets only as many messages into the database as
@@ -103,13 +125,19 @@ export class WorkerModule implements OnApplicationBootstrap, BeforeApplicationSh
     };
   }
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
     this.relay.start();
+    await this.routing?.start();
   }
 
-  /** Runs before the database and Redis connections close: drain messages, then stop relaying. */
+  /**
+   * Runs before the database and Redis connections close: stop forwarding (held ingress messages
+   * go back), drain this version's messages and the swept ones, then stop relaying.
+   */
   async beforeApplicationShutdown(): Promise<void> {
+    await this.routing?.stopForwarding();
     await this.transport.drain();
+    await this.routing?.stop();
     await this.relay.stop();
   }
 }

@@ -48,6 +48,14 @@ export interface AppConfig {
     adaptiveConcurrency: boolean;
     dbLatencyTargetMs: number;
     minConcurrency: number;
+    /**
+     * WORKER_VERSION_QUEUES: the ingress queue is forwarded, per customer, to the queue of the
+     * worker version the customer is assigned to (docs/releases.md, "Workers"); off: every worker
+     * processes the ingress queue itself.
+     */
+    versionQueues: boolean;
+    /** Ingress messages a worker forwards (or holds at a customer's barrier) at once. */
+    forwardConcurrency: number;
   };
   /** The connection URLs' passwords as they are now (a secrets refresh may rotate them). */
   credentials: ConnectionCredentials;
@@ -225,6 +233,8 @@ export function loadConfig(required: readonly ConfigKey[], env: Env = process.en
       adaptiveConcurrency: bool('WORKER_ADAPTIVE_CONCURRENCY', true),
       dbLatencyTargetMs: int('WORKER_DB_LATENCY_TARGET_MS', 20, 1, 60000),
       minConcurrency: int('WORKER_MIN_CONCURRENCY', 4, 1, 500),
+      versionQueues: bool('WORKER_VERSION_QUEUES'),
+      forwardConcurrency: int('WORKER_FORWARD_CONCURRENCY', 200, 10, 10000),
     },
     release: {
       routeTokenKeys: routeKeys.keys,

@@ -3,7 +3,11 @@ import { BaseRpcContext } from '@nestjs/microservices';
 
 /** What a handler gets through `@Ctx()`, as with Nest's own transports: the message it came from. */
 export class SqsContext extends BaseRpcContext<[Message]> {
-  constructor(message: Message) {
+  constructor(
+    message: Message,
+    /** What the transport was told to call its queue (the worker version whose queue it is), if anything. */
+    readonly queueLabel?: string,
+  ) {
     super([message]);
   }
 

@@ -43,6 +43,18 @@ export interface SqsTransportOptions<T> extends FailurePolicyOptions {
    * time out waiting for a connection and burn their receive count.
    */
   maxConcurrency?: number;
+  /** The `queue` label of this transport's gauges (several transports in one process): default `orders`. */
+  role?: string;
+  /** Handed to handlers as `SqsContext.queueLabel` (e.g. the worker version whose queue this is). */
+  queueLabel?: string;
+  /**
+   * Receives after which a transient failure dead-letters the message itself (reason
+   * MAX_RECEIVES_EXCEEDED) instead of leaving it to the queue's redrive policy, so that
+   * `onDeadLettered` hears of it. Unset: only the redrive policy counts.
+   */
+  maxReceives?: number;
+  /** Called once a message is on the DLQ (before it is deleted here), with its decoded payload if it had one. */
+  onDeadLettered?: (payload: T | undefined, message: Message) => Promise<void>;
 }
 
 /** Thrown by a handler when the message can never succeed: it goes to the DLQ at once. */
@@ -93,8 +105,8 @@ export class SqsTransport<T = unknown> extends Server implements CustomTransport
       options.client,
       options.queueUrl,
       {
-        onCount: (count) => messagesInFlight.set(count),
-        onOldest: (sentAt) => oldestMessageAge.set(sentAt === undefined ? 0 : (Date.now() - sentAt) / 1000),
+        onCount: (count) => messagesInFlight.set({ queue: options.role ?? 'orders' }, count),
+        onOldest: (sentAt) => oldestMessageAge.set({ queue: options.role ?? 'orders' }, sentAt === undefined ? 0 : (Date.now() - sentAt) / 1000),
       },
       (error) => this.log.warn(`visibility change failed: ${error.message}`),
     );
@@ -198,7 +210,7 @@ export class SqsTransport<T = unknown> extends Server implements CustomTransport
     const handler = this.getHandlerByPattern(decoded.pattern);
     if (!handler) return this.deadLetter(item, { code: 'UNKNOWN_TYPE', detail: `no handler for ${decoded.pattern}` });
 
-    const context = new SqsContext(message);
+    const context = new SqsContext(message, this.options.queueLabel);
     const trace = { correlationId: context.attribute('correlationId'), traceparent: context.attribute('traceparent') };
     try {
       await this.failures.runWithRetries(
@@ -214,6 +226,9 @@ export class SqsTransport<T = unknown> extends Server implements CustomTransport
       return { delete: true, next: 'continue' };
     } catch (error) {
       if (error instanceof PermanentMessageError) return this.deadLetter(item, { code: error.code, detail: error.message });
+      if (this.options.maxReceives !== undefined && context.receiveCount >= this.options.maxReceives) {
+        return this.deadLetter(item, { code: 'MAX_RECEIVES_EXCEEDED', detail: `failed on ${context.receiveCount} receives, last: ${(error as Error).message}` });
+      }
       // Transient (or unknown): leave it on the queue, visible again after a growing backoff; the
       // queue's redrive policy moves it to the DLQ after maxReceiveCount receives.
       const delay = this.failures.backoffSeconds(context.receiveCount);
@@ -232,6 +247,16 @@ export class SqsTransport<T = unknown> extends Server implements CustomTransport
       this.log.warn(`could not dead-letter ${item.message.MessageId}: ${(error as Error).message}`);
       await this.release(item, this.failures.backoffSeconds(receiveCount(item.message)));
       return { delete: false, next: 'stop-group' };
+    }
+    if (this.options.onDeadLettered) {
+      // Not deleted until this is told: a failure leaves both copies, and the next receive tells again.
+      try {
+        await this.options.onDeadLettered(item.decoded.ok ? item.decoded.payload : undefined, item.message);
+      } catch (error) {
+        this.log.warn(`dead letter ${item.message.MessageId} not acknowledged: ${(error as Error).message}`);
+        await this.release(item, this.failures.backoffSeconds(receiveCount(item.message)));
+        return { delete: false, next: 'stop-group' };
+      }
     }
     messagesDeadLettered.inc({ reason: reason.code });
     this.log.warn(`message ${item.message.MessageId} dead-lettered: ${reason.code} ${reason.detail}`);

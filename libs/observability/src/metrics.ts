@@ -84,13 +84,15 @@ export const messageProcessingDuration = new Histogram({
 
 export const messagesInFlight = new Gauge({
   name: 'orderflow_sqs_messages_in_flight',
-  help: 'Messages received and not yet deleted or released',
+  help: 'Messages received and not yet deleted or released, by queue role (orders; with version queues: ingress, version, sweep)',
+  labelNames: ['queue'] as const,
   registers: [metricsRegistry],
 });
 
 export const oldestMessageAge = new Gauge({
   name: 'orderflow_sqs_oldest_message_age_seconds',
-  help: 'Age (since it was sent) of the oldest message currently in flight in this worker',
+  help: 'Age (since it was sent) of the oldest message currently in flight in this worker, by queue role',
+  labelNames: ['queue'] as const,
   registers: [metricsRegistry],
 });
 
@@ -117,5 +119,33 @@ export const rateLimitedRequests = new Counter({
   name: 'orderflow_rate_limited_requests_total',
   help: 'Requests refused with 429 because their API key used up its rate limit, by key name',
   labelNames: ['key'] as const,
+  registers: [metricsRegistry],
+});
+
+// --- worker version queues (docs/releases.md, "Workers") ---
+export const ordersForwarded = new Counter({
+  name: 'orderflow_worker_forwarded_total',
+  help: 'Ingress messages forwarded to a worker version queue, by target version',
+  labelNames: ['to'] as const,
+  registers: [metricsRegistry],
+});
+
+export const ordersMoved = new Counter({
+  name: 'orderflow_worker_moved_total',
+  help: 'Messages moved from one version queue to another (the customer was reassigned, or the version retired)',
+  labelNames: ['from', 'to'] as const,
+  registers: [metricsRegistry],
+});
+
+export const switchBarrierWaits = new Counter({
+  name: 'orderflow_worker_switch_barrier_waits_total',
+  help: 'Ingress messages that waited because their customer had a message pending on another version (an assignment change)',
+  registers: [metricsRegistry],
+});
+
+export const switchBarrierWaitDuration = new Histogram({
+  name: 'orderflow_worker_switch_barrier_wait_seconds',
+  help: 'How long an ingress message waited at its customer\'s barrier after an assignment change',
+  buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
   registers: [metricsRegistry],
 });

@@ -190,6 +190,12 @@ export class ReleaseStateRepository {
     return queryRows(manager, `SELECT service, version FROM release_pins WHERE customer_id = $1 ORDER BY service`, [customerId]);
   }
 
+  /** Every customer's pin of one service (pins are few: test customers, early adopters). */
+  async pinsOfService(manager: EntityManager, service: string): Promise<Array<{ customerId: string; version: string }>> {
+    const rows = await queryRows<{ customer_id: string; version: string }>(manager, `SELECT customer_id, version FROM release_pins WHERE service = $1`, [service]);
+    return rows.map((row) => ({ customerId: row.customer_id, version: row.version }));
+  }
+
   /** Sets a pin; returns the version it replaced, if any. */
   async pin(manager: EntityManager, customerId: string, service: string, version: string, actor: string): Promise<string | null> {
     const before = await queryRows<{ version: string }>(

@@ -73,6 +73,8 @@ export interface ChaosResult {
   faults: FaultRecord[];
   requests: { rest: number; restAcceptedAsync: number; restRetries: number; restRetryKinds: Record<string, number>; restFailed: Record<string, number>; sqsSent: number; sqsUnsent: number };
   outcomes: Record<string, number>;
+  /** Orders per processing version (the worker rollout moves customers to the candidate and back). */
+  versions: Record<string, number>;
   fencedCommits: number | null;
   /** Messages in the orders dead-letter queue at the end (where lost queue orders usually are). */
   deadLetters: number | null;
@@ -85,6 +87,9 @@ export interface ChaosResult {
   ok: boolean;
   file: string;
 }
+
+/** The version of the third worker, the candidate of the worker rollout fault. */
+const CHAOS_WORKER_CANDIDATE = '0.0.0-chaos-candidate';
 
 /** Lock TTL of the apps under chaos: short, so that a pause outlives it quickly (minimum the config allows). */
 const CHAOS_LOCK_TTL_MS = 2000;
@@ -103,7 +108,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     stackDir: mkdtempSync(path.join(os.tmpdir(), 'orderflow-chaos-')),
     logDir: path.join(runDir, 'logs'),
     ownStack: true,
-    appEnv: { LOG_LEVEL: 'info', LOCK_TTL_MS: String(CHAOS_LOCK_TTL_MS) },
+    // Workers on version queues, so that the worker rollout fault moves customers between versions.
+    appEnv: { LOG_LEVEL: 'info', LOCK_TTL_MS: String(CHAOS_LOCK_TTL_MS), WORKER_VERSION_QUEUES: 'true' },
     log,
   });
   const progress = new PhaseProgress();
@@ -111,9 +117,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     log(`logs in ${system.logDir}`);
     const [api1, api2] = [await system.startApp('api', 'api-1'), await system.startApp('api', 'api-2')];
     const [worker1, worker2] = [await system.startApp('worker', 'worker-1'), await system.startApp('worker', 'worker-2')];
+    // The worker rollout's candidate: idle (no customer assigned to it) until the rollout starts.
+    const worker3 = await system.startApp('worker', 'worker-3', { env: { ORDERFLOW_VERSION: CHAOS_WORKER_CANDIDATE } });
     const crashes: string[] = [];
     const started = Date.now();
-    for (const app of [api1, api2, worker1, worker2]) {
+    for (const app of [api1, api2, worker1, worker2, worker3]) {
       app.supervise((name) => {
         crashes.push(`${name} at t=${((Date.now() - started) / 1000).toFixed(1)}s`);
         log(`  ${name} died on its own (see ${app.logFile}); restarting it`);
@@ -208,7 +216,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     const eventsQueue = await drainEventsQueue(system.sqs!, system.env.ORDER_EVENTS_QUEUE_URL, system.pool, `${runTag}-`);
     const invariants = await checkInvariants(system.pool, { customerPrefix: `${runTag}-`, accepted, initialStock, requirePublished: true });
     const outcomes = await outcomeCounts(system, runTag);
-    const fencedCommits = await fencedCommitCount([worker1, worker2, api1, api2]);
+    const versions = await versionCounts(system, runTag);
+    const fencedCommits = await fencedCommitCount([worker1, worker2, worker3, api1, api2]);
     const crashedApps = crashes;
     const deadLetters = await system
       .sqs!.send(new GetQueueAttributesCommand({ QueueUrl: system.env.ORDERS_DLQ_URL, AttributeNames: ['ApproximateNumberOfMessages'] }))
@@ -224,6 +233,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       faults: faultRecords,
       requests,
       outcomes,
+      versions,
       fencedCommits,
       deadLetters,
       crashedApps,
@@ -267,11 +277,20 @@ function schedule(
     await app.kill();
     return { recovery: sleep(500).then(() => app.launch()) };
   };
-  return [
+  const faults: Fault[] = [
     { atSeconds: at(0.08), name: 'SIGKILL worker-1, restarted', run: () => killAndRestart(apps.worker1) },
     { atSeconds: at(0.2), name: 'SIGKILL api-1, restarted', run: () => killAndRestart(apps.api1) },
     { atSeconds: at(0.33), name: 'Redis restart', run: () => stack.redis.restart() },
     { atSeconds: at(0.46), name: 'PostgreSQL primary restart', run: () => stack.postgres.restartPrimary() },
+    // A worker rollout while orders flow: customers move to the candidate at 10% and 50%, then all
+    // back to stable; each customer's orders stay in order across both switches (docs/releases.md).
+    {
+      atSeconds: at(0.12),
+      name: `worker rollout start: ${CHAOS_WORKER_CANDIDATE} at 10%`,
+      run: async () => void (await admin.client.startRelease({ service: 'worker', version: CHAOS_WORKER_CANDIDATE, steps: [10, 50, 100], stepSeconds: 3600 })),
+    },
+    { atSeconds: at(0.22), name: 'worker rollout step to 50%', run: async () => void (await admin.client.promoteRelease({ service: 'worker' })) },
+    { atSeconds: at(0.3), name: 'worker rollout abort', run: async () => void (await admin.client.abortRelease({ service: 'worker', reason: 'chaos' })) },
     {
       atSeconds: at(0.62),
       name: `SIGSTOP worker-2 for ${(CHAOS_LOCK_TTL_MS + 2000) / 1000} s (lock TTL ${CHAOS_LOCK_TTL_MS / 1000} s), then SIGCONT`,
@@ -294,6 +313,7 @@ function schedule(
       },
     },
   ];
+  return faults.sort((a, b) => a.atSeconds - b.atSeconds);
 }
 
 async function runFaults(faults: Fault[], started: number, records: FaultRecord[], log: (line: string) => void): Promise<void> {
@@ -359,6 +379,14 @@ async function outcomeCounts(system: SystemUnderTest, runTag: string): Promise<R
     [`${runTag}-%`],
   );
   return Object.fromEntries(rows.map((row) => [`${row.outcome} via ${row.source}`, row.n]));
+}
+
+async function versionCounts(system: SystemUnderTest, runTag: string): Promise<Record<string, number>> {
+  const { rows } = await system.pool.query<{ version: string; source: string; n: number }>(
+    `SELECT coalesce(processed_by_version, '-') AS version, source, count(*)::int AS n FROM orders WHERE customer_id LIKE $1 GROUP BY 1, 2 ORDER BY 1, 2`,
+    [`${runTag}-%`],
+  );
+  return Object.fromEntries(rows.map((row) => [`${row.version} via ${row.source}`, row.n]));
 }
 
 /** orderflow_fenced_commits_total summed over the apps still running (a killed app's count is gone). */

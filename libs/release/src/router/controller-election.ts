@@ -1,7 +1,8 @@
 import { DataSource, QueryRunner } from 'typeorm';
 
-/** Arbitrary constant: the advisory lock held by the one controller that acts on release steps. */
-const CONTROLLER_LOCK_ID = 7_265_009;
+/** Arbitrary constants: the advisory locks held by the one controller that acts on release steps (router: API; workers: worker). */
+export const CONTROLLER_LOCK_ID = 7_265_009;
+export const WORKER_CONTROLLER_LOCK_ID = 7_265_013;
 
 /**
  * One elected controller at a time: a PostgreSQL advisory lock held by a dedicated session. If
@@ -12,7 +13,10 @@ const CONTROLLER_LOCK_ID = 7_265_009;
 export class ControllerElection {
   private session?: QueryRunner;
 
-  constructor(private readonly db: DataSource) {}
+  constructor(
+    private readonly db: DataSource,
+    private readonly lockId = CONTROLLER_LOCK_ID,
+  ) {}
 
   async isLeader(): Promise<boolean> {
     try {
@@ -22,7 +26,7 @@ export class ControllerElection {
       }
       const session = this.db.createQueryRunner();
       await session.connect();
-      const [{ leader }] = await session.query(`SELECT pg_try_advisory_lock($1) AS leader`, [CONTROLLER_LOCK_ID]);
+      const [{ leader }] = await session.query(`SELECT pg_try_advisory_lock($1) AS leader`, [this.lockId]);
       if (leader) this.session = session;
       else await session.release();
       return Boolean(leader);
@@ -36,7 +40,7 @@ export class ControllerElection {
     const session = this.session;
     this.session = undefined;
     if (!session) return;
-    await session.query(`SELECT pg_advisory_unlock($1)`, [CONTROLLER_LOCK_ID]).catch(() => undefined);
+    await session.query(`SELECT pg_advisory_unlock($1)`, [this.lockId]).catch(() => undefined);
     await session.release().catch(() => undefined);
   }
 }

@@ -5,7 +5,6 @@ import { DataSource } from 'typeorm';
 import type { RouterSettings } from '@orderflow/config/app-config';
 import { InstanceRegistry, REGISTRY_CHANNEL } from '../instance-registry';
 import { ReleaseChangeListener, listenForReleaseChanges } from '../release-notifications';
-import { ReleaseConflictError } from '../release-errors';
 import { ReleaseService } from '../release.service';
 import type { Rollout, RoutingState } from '../release-types';
 import type { RouteTokenKey } from '../route-token';
@@ -14,8 +13,7 @@ import { ControllerElection } from './controller-election';
 import { generationOf, renderNginxConfig } from './nginx-config';
 import { NginxRouter, findNginx, findNjsModule, prepareRuntimeDir } from './nginx-process';
 import { ROUTE_TOKEN_NJS, renderRouteKeysModule } from './route-token.njs';
-import { boundsFor, decideStep } from './step-decision';
-import { StepFigures, stepFiguresKey } from './step-figures';
+import { StepJudge } from './step-judge';
 import { TrafficFigures, parseAccessLine } from './traffic-figures';
 
 export interface RouterControllerOptions {
@@ -53,13 +51,19 @@ export class RouterController {
   private stopped = false;
   private leader = false;
   private lastRouting?: RoutingState;
-  /** (release, step) pairs whose hold is recorded already: one row per step, not one per second. */
-  private readonly heldSteps = new Set<string>();
+  private readonly judge: StepJudge;
 
   constructor(private readonly options: RouterControllerOptions) {
     this.runtimeDir = options.settings.runtimeDir;
     this.nginx = new NginxRouter({ binary: findNginx(), runtimeDir: this.runtimeDir, healthUrl: `http://127.0.0.1:${options.port}/router/health` });
     this.election = new ControllerElection(options.db);
+    this.judge = new StepJudge({
+      releases: options.releases,
+      redis: options.redis,
+      logger: options.logger,
+      defaults: options.settings.bounds,
+      figuresTtlMs: Math.max(5000, options.settings.pollMs * 5),
+    });
   }
 
   get url(): string {
@@ -182,57 +186,9 @@ export class RouterController {
   }
 
   private async decideRollout(rollout: Rollout): Promise<void> {
-    const now = Date.now();
-    const from = Date.parse(rollout.stepStartedAt);
-    const figures: StepFigures = {
-      releaseId: rollout.id,
-      stepIndex: rollout.stepIndex,
-      window: { from: new Date(from).toISOString(), to: new Date(now).toISOString() },
-      stable: { version: rollout.stableVersion, ...this.figures.figures(rollout.stableVersion, from, now) },
-      candidate: { version: rollout.candidateVersion, ...this.figures.figures(rollout.candidateVersion, from, now) },
-    };
-    await this.options.redis.set(stepFiguresKey(rollout.id), JSON.stringify(figures), 'PX', Math.max(5000, this.options.settings.pollMs * 5));
-    const bounds = boundsFor(this.options.settings.bounds, rollout.bounds);
-    const decision = decideStep({
-      nowMs: now,
-      stepStartedAtMs: from,
-      stepSeconds: rollout.stepSeconds,
-      isLastStep: rollout.stepIndex === rollout.steps.length - 1,
-      stable: figures.stable,
-      candidate: figures.candidate,
-      bounds,
-    });
-    const recorded = { ...figures, bounds };
-    const log = this.options.logger.child({ release: rollout.id, step: rollout.stepIndex, candidate: rollout.candidateVersion });
-    try {
-      switch (decision.action) {
-        case 'watch':
-          return;
-        case 'hold': {
-          const key = `${rollout.id}:${rollout.stepIndex}`;
-          if (this.heldSteps.has(key)) return;
-          await this.options.releases.recordDecision(rollout.id, 'hold', decision.reason, recorded);
-          this.heldSteps.add(key);
-          log.info({ figures: recorded }, `release step held: ${decision.reason}`);
-          return;
-        }
-        case 'advance':
-        case 'complete':
-          await this.options.releases.advance(rollout.id, decision.reason, recorded, rollout.stepIndex);
-          log.info({ figures: recorded }, `release step ${decision.action}d: ${decision.reason}`);
-          break;
-        case 'abort':
-          await this.options.releases.abort(rollout.id, decision.reason, recorded);
-          log.warn({ figures: recorded }, `release aborted: ${decision.reason}`);
-          break;
-      }
-    } catch (error) {
-      // An operator (or a controller elected just before us) changed the release first: its state wins.
-      if (error instanceof ReleaseConflictError) return;
-      throw error;
-    }
+    const changed = await this.judge.judge(rollout, (version, from, to) => this.figures.figures(version, from, to));
     // The candidate's token holders must land on stable now, not at the next poll.
-    await this.refresh();
+    if (changed) await this.refresh();
   }
 
   /** Re-render at once on registry joins/leaves (Redis) and release changes (PostgreSQL NOTIFY). */

@@ -51,8 +51,8 @@ export function parseAccessLine(line: string): AccessRecord | null {
 /** Latency buckets: 0.5 ms, then 5% wider each, up to ~10 minutes. p95 is accurate to 5%. */
 const BUCKET_GROWTH = 1.05;
 const FIRST_BUCKET_MS = 0.5;
-const bucketOf = (ms: number) => (ms <= FIRST_BUCKET_MS ? 0 : Math.min(400, Math.ceil(Math.log(ms / FIRST_BUCKET_MS) / Math.log(BUCKET_GROWTH))));
-const upperEdge = (bucket: number) => FIRST_BUCKET_MS * BUCKET_GROWTH ** bucket;
+export const latencyBucketOf = (ms: number) => (ms <= FIRST_BUCKET_MS ? 0 : Math.min(400, Math.ceil(Math.log(ms / FIRST_BUCKET_MS) / Math.log(BUCKET_GROWTH))));
+export const latencyUpperEdge = (bucket: number) => FIRST_BUCKET_MS * BUCKET_GROWTH ** bucket;
 
 interface SecondBucket {
   requests: number;
@@ -76,7 +76,7 @@ export class TrafficFigures {
     bucket.requests += 1;
     if (record.status >= 500) bucket.errors5xx += 1;
     if (record.upstreamTimeout) bucket.timeouts += 1;
-    const latencyBucket = bucketOf(record.requestMs);
+    const latencyBucket = latencyBucketOf(record.requestMs);
     bucket.latency.set(latencyBucket, (bucket.latency.get(latencyBucket) ?? 0) + 1);
   }
 
@@ -101,7 +101,7 @@ export class TrafficFigures {
       errorRate: requests ? errors5xx / requests : 0,
       timeouts,
       timeoutRate: requests ? timeouts / requests : 0,
-      p95Ms: requests ? round(upperEdge(percentileBucket(latency, requests, 0.95))) : null,
+      p95Ms: requests ? round(latencyUpperEdge(percentileBucket(latency, requests, 0.95))) : null,
     };
   }
 
@@ -114,7 +114,7 @@ export class TrafficFigures {
   }
 }
 
-function percentileBucket(latency: Map<number, number>, total: number, quantile: number): number {
+export function percentileBucket(latency: Map<number, number>, total: number, quantile: number): number {
   const rank = Math.ceil(total * quantile);
   let seen = 0;
   for (const bucket of [...latency.keys()].sort((a, b) => a - b)) {
@@ -124,4 +124,4 @@ function percentileBucket(latency: Map<number, number>, total: number, quantile:
   return 0;
 }
 
-const round = (ms: number) => Math.round(ms * 10) / 10;
+export const round = (ms: number) => Math.round(ms * 10) / 10;
