@@ -37,6 +37,23 @@ export class PlacementRepository {
     manager: EntityManager,
     args: { customerId: string; currencyIfNew: string; fenceToken: string; clientOrderId: string; skus: readonly string[] },
   ): Promise<PlacementStart | null> {
+    // A customer that a concurrent transaction created after this statement's snapshot is neither
+    // inserted (conflict) nor visible to the lock: a second statement sees it (read committed).
+    // Only a row with a newer fencing token stays out of reach both times.
+    const rows = (await this.startStatement(manager, args)) ?? (await this.startStatement(manager, args));
+    if (!rows) return null;
+    const row = rows[0];
+    return {
+      customer: toAccount(row),
+      existing: row.existing ? toOrder({ ...row.existing, created_at: new Date(row.existing.created_at), updated_at: new Date(row.existing.updated_at) }) : null,
+      stock: new Map(row.stock ?? []),
+    };
+  }
+
+  private async startStatement(
+    manager: EntityManager,
+    args: { customerId: string; currencyIfNew: string; fenceToken: string; clientOrderId: string; skus: readonly string[] },
+  ): Promise<Array<CustomerRecord & { existing: OrderRecord | null; stock: Array<[string, number]> | null }> | undefined> {
     const rows = await queryPrepared<CustomerRecord & { existing: OrderRecord | null; stock: Array<[string, number]> | null }>(
       manager,
       `WITH created AS (
@@ -56,13 +73,7 @@ export class PlacementRepository {
        FROM customer c`,
       [args.customerId, args.currencyIfNew, args.fenceToken, args.clientOrderId, [...args.skus].sort()],
     );
-    if (rows.length === 0) return null;
-    const row = rows[0];
-    return {
-      customer: toAccount(row),
-      existing: row.existing ? toOrder({ ...row.existing, created_at: new Date(row.existing.created_at), updated_at: new Date(row.existing.updated_at) }) : null,
-      stock: new Map(row.stock ?? []),
-    };
+    return rows.length > 0 ? rows : undefined;
   }
 
   async record(
