@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { costMarkdown, measureOrderCosts } from '@orderflow/bench/order-cost';
+import { APP_ENV_OPTION, appEnvFrom } from '@orderflow/bench/run-options';
 
 const USAGE = 'usage: npm run cost [-- --orders 2000] [--clients 4] [--env NAME=VALUE ...] [--out file.md] [--json]';
 
@@ -15,8 +16,7 @@ async function main() {
     options: {
       orders: { type: 'string', default: '2000' },
       clients: { type: 'string', default: '4' },
-      // NAME=VALUE (repeatable): settings for the apps, e.g. WORKER_ADAPTIVE_CONCURRENCY=false.
-      env: { type: 'string', multiple: true, default: [] },
+      ...APP_ENV_OPTION,
       out: { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -24,7 +24,7 @@ async function main() {
   });
   if (values.help) return void process.stdout.write(`${USAGE}\n`);
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  const appEnv = Object.fromEntries(values.env.filter((arg) => arg.includes('=')).map((arg) => arg.split(/=(.*)/s).slice(0, 2)));
+  const appEnv = appEnvFrom(values.env);
   const reports = await measureOrderCosts({ orders: Number(values.orders), clients: Number(values.clients), appEnv, log });
   const markdown = costMarkdown(reports);
   process.stdout.write(markdown);

@@ -16,7 +16,7 @@ import { LoopResult, runClosedLoop } from './load-loop';
 import { sendOrders } from '@orderflow/harness/order-sender';
 import { waitForOrders, waitForOutboxRelay } from './order-completion';
 import { PhaseProgress } from './progress';
-import { RUN_OPTIONS } from './run-options';
+import { APP_ENV_OPTION, appEnvFrom, RUN_OPTIONS } from './run-options';
 import { placeOrderRaw } from './raw-order-transaction';
 import { callsPerOrder, sqsCallCounts } from './sqs-call-counts';
 import { cpuTable, sqsCallsTable, markdownTable, PhaseResult, TABLE_HEADER, tableRow, TargetCheck, textTable, throughputChart } from './bench-report';
@@ -39,12 +39,14 @@ export interface BenchOptions {
   profileAt?: number;
   skipSqs: boolean;
   logLevel: string;
+  /** --env NAME=VALUE: settings for every app the bench starts (e.g. DATABASE_PREPARED_STATEMENTS=false). */
+  appEnv: Record<string, string>;
   log: (line: string) => void;
 }
 
 /** `npm run bench -- --help`. */
 export const BENCH_USAGE = `usage: npm run bench [-- --quick] [--profile [--profile-clients 16]] [--clients 1,4,16,64] [--seconds 10]
-                       [--sqs-orders 20000] [--skip-sqs] [--log-level info] [--out results]`;
+                       [--sqs-orders 20000] [--skip-sqs] [--log-level info] [--env NAME=VALUE ...] [--out results]`;
 
 /** The command line's options (node:util parseArgs: an unknown option is an error); undefined for --help. */
 export function benchOptions(argv: string[], log: (line: string) => void): BenchOptions | undefined {
@@ -52,6 +54,7 @@ export function benchOptions(argv: string[], log: (line: string) => void): Bench
     args: argv,
     options: {
       ...RUN_OPTIONS,
+      ...APP_ENV_OPTION,
       clients: { type: 'string', default: '1,4,16,64' },
       seconds: { type: 'string' },
       'sqs-orders': { type: 'string' },
@@ -75,6 +78,7 @@ export function benchOptions(argv: string[], log: (line: string) => void): Bench
     profileAt: values.profile ? Number(values['profile-clients']) : undefined,
     skipSqs: values['skip-sqs'],
     logLevel: values['log-level'],
+    appEnv: appEnvFrom(values.env),
     log,
   };
 }
@@ -101,7 +105,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   mkdirSync(runDir, { recursive: true });
   const progress = new PhaseProgress();
   const stackRoot = mkdtempSync(path.join(os.tmpdir(), 'orderflow-bench-'));
-  const system = await startSystem({ stackDir: stackRoot, logDir: path.join(runDir, 'logs'), appEnv: { LOG_LEVEL: options.logLevel }, log });
+  const system = await startSystem({ stackDir: stackRoot, logDir: path.join(runDir, 'logs'), appEnv: { LOG_LEVEL: options.logLevel, ...options.appEnv }, log });
   const phases: PhaseResult[] = [];
   const accepted: AcceptedOrder[] = [];
   const shape: WorkloadShape = { ...BENCH_SHAPE, runTag, seed: 42 };
