@@ -4,6 +4,7 @@ import { Observable, throwError } from 'rxjs';
 import { OrderProcessingService } from '@orderflow/orders/order-processing.service';
 import { IdempotencyConflictError, OrderNotCancellableError, OrderNotFoundError } from '@orderflow/orders/order-errors';
 import { OrderMessage } from '@orderflow/contracts/order-message';
+import { Order } from '@orderflow/domain/order';
 import { CommandContext } from '@orderflow/orders/order-events';
 import { PermanentMessageError } from '@orderflow/messaging/sqs.transport';
 import { SqsContext } from '@orderflow/messaging/sqs-context';
@@ -36,6 +37,7 @@ export class OrderMessagesController {
   private readonly router: VersionRouter | null;
   /** Version queues on: outcomes for the worker release controller. */
   private readonly figures: WorkerFigures | null;
+  private readonly version: string;
 
   constructor(
     private readonly processing: OrderProcessingService,
@@ -48,34 +50,11 @@ export class OrderMessagesController {
     this.version = config.version;
   }
 
-  private readonly version: string;
-
-  /** Runs the processing, recording its outcome: a failure is what will be retried (not an answer such as a conflict). */
-  private async measured<R>(work: () => Promise<R>, isAnswer: (error: unknown) => boolean): Promise<R> {
-    const started = Date.now();
-    try {
-      const result = await work();
-      this.figures?.record(this.version, { failed: false, ms: Date.now() - started });
-      return result;
-    } catch (error) {
-      if (isAnswer(error)) this.figures?.record(this.version, { failed: false, ms: Date.now() - started });
-      else this.figures?.record(this.version, { failed: true, ms: Date.now() - started });
-      throw error;
-    }
-  }
-
   @MessagePattern('order.place')
   async place(@Payload() message: OrderMessage, @Ctx() sqs: SqsContext) {
     if (message.type !== 'order.place') throw new PermanentMessageError('UNKNOWN_TYPE', message.type);
     try {
-      // Routed once a database slot is free, right before processing: the assignment is read as late as it can be.
-      return await this.limiter.run(async () => {
-        const routed = await this.router?.route(message, sqs);
-        if (routed?.action === 'moved') return { movedTo: routed.to };
-        const { order } = await this.measured(() => this.processing.placeOrder(message.order, commandContext(sqs)), (error) => error instanceof IdempotencyConflictError);
-        await this.router?.settle(message);
-        return { orderId: order.id, status: order.status };
-      });
+      return await this.processRouted(message, sqs, () => this.processing.placeOrder(message.order, commandContext(sqs)), (error) => error instanceof IdempotencyConflictError);
     } catch (error) {
       if (error instanceof IdempotencyConflictError) throw new PermanentMessageError('IDEMPOTENCY_CONFLICT', error.message);
       throw error;
@@ -86,16 +65,12 @@ export class OrderMessagesController {
   async cancel(@Payload() message: OrderMessage, @Ctx() sqs: SqsContext) {
     if (message.type !== 'order.cancel') throw new PermanentMessageError('UNKNOWN_TYPE', message.type);
     try {
-      return await this.limiter.run(async () => {
-        const routed = await this.router?.route(message, sqs);
-        if (routed?.action === 'moved') return { movedTo: routed.to };
-        const { order } = await this.measured(
-          () => this.processing.cancelOrder(message.orderId, commandContext(sqs), message.customerId),
-          (error) => error instanceof OrderNotFoundError || error instanceof OrderNotCancellableError,
-        );
-        await this.router?.settle(message);
-        return { orderId: order.id, status: order.status };
-      });
+      return await this.processRouted(
+        message,
+        sqs,
+        () => this.processing.cancelOrder(message.orderId, commandContext(sqs), message.customerId),
+        (error) => error instanceof OrderNotFoundError || error instanceof OrderNotCancellableError,
+      );
     } catch (error) {
       if (error instanceof OrderNotFoundError) throw new PermanentMessageError('ORDER_NOT_FOUND', error.message);
       // Cancelling a rejected order is an answer, not a failure: the message is done.
@@ -105,6 +80,33 @@ export class OrderMessagesController {
       }
       throw error;
     }
+  }
+
+  /**
+   * Once a database slot is free: routes the message (version queues on; the assignment is read
+   * as late as it can be), runs the work with its outcome recorded, then settles the customer's
+   * barrier. `isAnswer`: errors that answer the message rather than fail it (not retried).
+   */
+  private processRouted(
+    message: OrderMessage,
+    sqs: SqsContext,
+    work: () => Promise<{ order: Order }>,
+    isAnswer: (error: unknown) => boolean,
+  ): Promise<{ orderId: string; status: Order['status'] } | { movedTo: string }> {
+    return this.limiter.run(async () => {
+      const routed = await this.router?.route(message, sqs);
+      if (routed?.action === 'moved') return { movedTo: routed.to };
+      const started = Date.now();
+      try {
+        const { order } = await work();
+        this.figures?.record(this.version, { failed: false, ms: Date.now() - started });
+        await this.router?.settle(message);
+        return { orderId: order.id, status: order.status };
+      } catch (error) {
+        this.figures?.record(this.version, { failed: !isAnswer(error), ms: Date.now() - started });
+        throw error;
+      }
+    });
   }
 }
 

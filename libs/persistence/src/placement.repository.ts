@@ -13,6 +13,17 @@ export interface PlacementStart {
   stock: Map<string, number>;
 }
 
+interface PlacementStartArgs {
+  customerId: string;
+  currencyIfNew: string;
+  fenceToken: string;
+  clientOrderId: string;
+  skus: readonly string[];
+}
+
+/** The first statement's one row: the customer, the order already placed, the locked stock. */
+type StartRow = CustomerRecord & { existing: OrderRecord | null; stock: Array<[string, number]> | null };
+
 /**
  * A placement's statements, two round trips between BEGIN and COMMIT:
  *
@@ -33,16 +44,12 @@ export interface PlacementStart {
  * isDuplicatePlacement), which then finds it. Nothing is ever written twice.
  */
 export class PlacementRepository {
-  async start(
-    manager: EntityManager,
-    args: { customerId: string; currencyIfNew: string; fenceToken: string; clientOrderId: string; skus: readonly string[] },
-  ): Promise<PlacementStart | null> {
+  async start(manager: EntityManager, args: PlacementStartArgs): Promise<PlacementStart | null> {
     // A customer that a concurrent transaction created after this statement's snapshot is neither
     // inserted (conflict) nor visible to the lock: a second statement sees it (read committed).
     // Only a row with a newer fencing token stays out of reach both times.
-    const rows = (await this.startStatement(manager, args)) ?? (await this.startStatement(manager, args));
-    if (!rows) return null;
-    const row = rows[0];
+    const row = (await this.startStatement(manager, args)) ?? (await this.startStatement(manager, args));
+    if (!row) return null;
     return {
       customer: toAccount(row),
       existing: row.existing ? toOrder({ ...row.existing, created_at: new Date(row.existing.created_at), updated_at: new Date(row.existing.updated_at) }) : null,
@@ -50,11 +57,8 @@ export class PlacementRepository {
     };
   }
 
-  private async startStatement(
-    manager: EntityManager,
-    args: { customerId: string; currencyIfNew: string; fenceToken: string; clientOrderId: string; skus: readonly string[] },
-  ): Promise<Array<CustomerRecord & { existing: OrderRecord | null; stock: Array<[string, number]> | null }> | undefined> {
-    const rows = await queryPrepared<CustomerRecord & { existing: OrderRecord | null; stock: Array<[string, number]> | null }>(
+  private async startStatement(manager: EntityManager, args: PlacementStartArgs): Promise<StartRow | undefined> {
+    const rows = await queryPrepared<StartRow>(
       manager,
       `WITH created AS (
          INSERT INTO customers (id, currency, fence_token) VALUES ($1, $2, $3)
@@ -73,7 +77,7 @@ export class PlacementRepository {
        FROM customer c`,
       [args.customerId, args.currencyIfNew, args.fenceToken, args.clientOrderId, [...args.skus].sort()],
     );
-    return rows.length > 0 ? rows : undefined;
+    return rows[0];
   }
 
   async record(
