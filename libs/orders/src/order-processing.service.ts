@@ -7,6 +7,7 @@ import { CustomersRepository } from '@orderflow/persistence/customers.repository
 import { InventoryRepository } from '@orderflow/persistence/inventory.repository';
 import { OrdersRepository, publicOrder } from '@orderflow/persistence/orders.repository';
 import { OutboxRepository } from '@orderflow/persistence/outbox.repository';
+import { inOrderTransaction } from '@orderflow/persistence/order-transaction';
 import { isDuplicatePlacement } from '@orderflow/persistence/placement.repository';
 import { lockWaitDuration, orderOutcomes, orderProcessingDuration, staleLockCommits } from '@orderflow/observability/metrics';
 import { OrderNotCancellableError, OrderNotFoundError, StaleLockError } from './order-errors';
@@ -126,7 +127,7 @@ export class OrderProcessingService {
   private async transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     const started = performance.now();
     try {
-      return await this.db.transaction(work);
+      return await inOrderTransaction(this.db, work);
     } finally {
       const durationMs = performance.now() - started;
       for (const listener of this.transactionListeners) listener(durationMs);

@@ -3,14 +3,19 @@ import { queryPrepared, queryRows } from './sql';
 
 /** SQL for stock records. Stock rows are shared across customers, so they are always locked in SKU order. */
 export class InventoryRepository {
-  /** Adds (positive) or takes (negative) quantities; the CHECK keeps stock from going negative. */
+  /**
+   * Adds (positive) or takes (negative) quantities; the CHECK keeps stock from going negative.
+   * The rows are locked in SKU order first (an UPDATE alone locks them in the order its scan
+   * meets them, which could deadlock against a placement locking the same SKUs).
+   */
   async adjust(manager: EntityManager, deltas: ReadonlyMap<string, number>): Promise<void> {
     if (deltas.size === 0) return;
     const skus = [...deltas.keys()].sort();
     await queryPrepared(
       manager,
-      `UPDATE inventory SET available = available + d.delta, updated_at = now()
-       FROM unnest($1::varchar[], $2::int[]) AS d(sku, delta) WHERE inventory.sku = d.sku`,
+      `WITH locked AS (SELECT sku FROM inventory WHERE sku = ANY($1::varchar[]) ORDER BY sku FOR UPDATE)
+       UPDATE inventory SET available = available + ($2::int[])[array_position($1::varchar[], sku)], updated_at = now()
+       WHERE sku IN (SELECT sku FROM locked)`,
       [skus, skus.map((sku) => deltas.get(sku))],
     );
   }

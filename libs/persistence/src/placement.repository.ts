@@ -107,8 +107,8 @@ export class PlacementRepository {
          UPDATE customers SET last_order_number = $4, open_balance_cents = open_balance_cents + $18, fence_token = $25, updated_at = now()
          WHERE id = $2),
        stock AS (
-         UPDATE inventory SET available = available - taken.quantity, updated_at = now()
-         FROM unnest($23::varchar[], $24::int[]) AS taken(sku, quantity) WHERE inventory.sku = taken.sku)
+         UPDATE inventory SET available = available - ($24::int[])[array_position($23::varchar[], sku)], updated_at = now()
+         WHERE sku = ANY($23::varchar[]))
        INSERT INTO outbox_events (event_id, customer_id, type, payload) VALUES ($19, $2, $20, $21)`,
       [
         order.id,
