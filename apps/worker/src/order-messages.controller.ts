@@ -83,9 +83,10 @@ export class OrderMessagesController {
   }
 
   /**
-   * Once a database slot is free: routes the message (version queues on; the assignment is read
-   * as late as it can be), runs the work with its outcome recorded, then settles the customer's
-   * barrier. `isAnswer`: errors that answer the message rather than fail it (not retried).
+   * Once one of the worker's DATABASE_POOL_SIZE - 1 slots is free: routes the message (version
+   * queues on; the assignment is read as late as it can be), runs the work with its outcome
+   * recorded (its transaction then waits for the adaptive limit, see worker.module), then settles
+   * the customer's barrier. `isAnswer`: errors that answer the message rather than fail it (not retried).
    */
   private processRouted(
     message: OrderMessage,

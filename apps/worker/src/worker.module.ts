@@ -26,7 +26,7 @@ import { decodeOrderMessage } from './order-message-decoder';
 import { isTransientError } from '@orderflow/orders/order-errors';
 import { OrderProcessingService } from '@orderflow/orders/order-processing.service';
 import { AdaptiveLimiter, AimdController } from '@orderflow/orders/adaptive-concurrency';
-import { workerConcurrencyLimit } from '@orderflow/observability/metrics';
+import { workerConcurrencyLimit, workerLatencyTarget } from '@orderflow/observability/metrics';
 import { WORKER_LIMITER } from './order-messages.controller';
 
 /** The SQS worker: the orders queue transport, the outbox relay, health and metrics on PORT. */
@@ -81,20 +81,29 @@ export class WorkerModule implements OnApplicationBootstrap, BeforeApplicationSh
           },
         },
         {
-          // Live REST traffic first: the worker lets only as many messages into the database as
-          // keep its transactions within the latency target (the backlog takes what is left).
+          // At most DATABASE_POOL_SIZE - 1 messages in progress (each may hold its customer's lock).
+          // Live REST traffic first: of those, only as many transactions at once as keep them within
+          // the latency target (the backlog takes what is left); see docs/operations.md.
           provide: WORKER_LIMITER,
           inject: [OrderProcessingService, APP_CONFIG],
           useFactory: (processing: OrderProcessingService, c: AppConfig) => {
             const max = Math.max(1, c.databasePoolSize - 1);
-            if (!c.worker.adaptiveConcurrency) return new AdaptiveLimiter(() => max);
-            const aimd = new AimdController({ min: Math.min(c.worker.minConcurrency, max), max, targetMs: c.worker.dbLatencyTargetMs });
-            processing.onTransaction((ms) => {
-              aimd.observe(ms);
+            if (c.worker.adaptiveConcurrency) {
+              const aimd = new AimdController({
+                min: Math.min(c.worker.minConcurrency, max),
+                max,
+                targetMs: c.worker.dbLatencyTargetMs,
+                tolerance: c.worker.dbLatencyTolerance ?? undefined,
+              });
+              processing.onTransaction((ms) => {
+                aimd.observe(ms);
+                workerConcurrencyLimit.set(aimd.limit);
+                workerLatencyTarget.set(aimd.targetMs / 1000);
+              });
               workerConcurrencyLimit.set(aimd.limit);
-            });
-            workerConcurrencyLimit.set(aimd.limit);
-            return new AdaptiveLimiter(() => aimd.limit);
+              processing.admitTransactionsThrough(new AdaptiveLimiter(() => aimd.limit));
+            }
+            return new AdaptiveLimiter(() => max);
           },
         },
         {

@@ -47,6 +47,8 @@ export interface AppConfig {
     /** AIMD concurrency from the database's latency (docs/operations.md); off: always pool - 1. */
     adaptiveConcurrency: boolean;
     dbLatencyTargetMs: number;
+    /** The relative target's factor (WORKER_DB_LATENCY_TOLERANCE); null: the fixed target only. */
+    dbLatencyTolerance: number | null;
     minConcurrency: number;
     /**
      * WORKER_VERSION_QUEUES: the ingress queue is forwarded, per customer, to the queue of the
@@ -179,6 +181,12 @@ export function loadConfig(required: readonly ConfigKey[], env: Env = process.en
     return raw === 'true' || raw === '1';
   };
 
+  // 0 turns the relative target off; otherwise a factor above 1 (a transaction as fast as the quietest is not "slow").
+  const latencyTolerance = (value: number) => {
+    if (value === 0) return null;
+    if (!(value > 1)) problems.push(`WORKER_DB_LATENCY_TOLERANCE: must be 0 (off) or above 1, got "${value}"`);
+    return value;
+  };
   const boolDefault = (name: string, fallback: boolean) => (get(name) === undefined ? fallback : bool(name));
 
   const portRaw = need('PORT');
@@ -232,7 +240,8 @@ export function loadConfig(required: readonly ConfigKey[], env: Env = process.en
       shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 20000, 0, 25000),
       adaptiveConcurrency: bool('WORKER_ADAPTIVE_CONCURRENCY', true),
       dbLatencyTargetMs: int('WORKER_DB_LATENCY_TARGET_MS', 20, 1, 60000),
-      minConcurrency: int('WORKER_MIN_CONCURRENCY', 4, 1, 500),
+      dbLatencyTolerance: latencyTolerance(num('WORKER_DB_LATENCY_TOLERANCE', 5, 0, 1000)),
+      minConcurrency: int('WORKER_MIN_CONCURRENCY', 1, 1, 500),
       versionQueues: bool('WORKER_VERSION_QUEUES'),
       forwardConcurrency: int('WORKER_FORWARD_CONCURRENCY', 200, 10, 10000),
     },

@@ -115,6 +115,12 @@ export const workerConcurrencyLimit = new Gauge({
   registers: [metricsRegistry],
 });
 
+export const workerLatencyTarget = new Gauge({
+  name: 'orderflow_worker_db_latency_target_seconds',
+  help: 'Transaction latency above which the worker lets fewer messages into the database (relative target: tolerance x the quietest recent one)',
+  registers: [metricsRegistry],
+});
+
 export const rateLimitedRequests = new Counter({
   name: 'orderflow_rate_limited_requests_total',
   help: 'Requests refused with 429 because their API key used up its rate limit, by key name',

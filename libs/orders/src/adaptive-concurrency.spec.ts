@@ -46,6 +46,33 @@ describe('AimdController', () => {
   it('refuses nonsensical bounds', () => {
     expect(() => new AimdController({ min: 0, max: 4, targetMs: 10 })).toThrow();
     expect(() => new AimdController({ min: 5, max: 4, targetMs: 10 })).toThrow();
+    expect(() => new AimdController({ min: 1, max: 4, targetMs: 10, tolerance: 1 })).toThrow();
+  });
+
+  describe('with a relative target', () => {
+    it('counts a sample as slow above `tolerance` x the quietest recent one, at most targetMs', () => {
+      const aimd = new AimdController({ min: 1, max: 8, targetMs: 20, tolerance: 3, initial: 8, backoff: 0.5 });
+      aimd.observe(2);
+      expect(aimd.targetMs).toBe(6);
+      for (let i = 0; i < 8; i++) aimd.observe(7); // slower than 3 x 2 ms, though under 20 ms
+      expect(aimd.limit).toBe(4);
+      for (let i = 0; i < 40; i++) aimd.observe(5);
+      expect(aimd.limit).toBe(8);
+      const slowDatabase = new AimdController({ min: 1, max: 8, targetMs: 20, tolerance: 3 });
+      slowDatabase.observe(15);
+      expect(slowDatabase.targetMs).toBe(20);
+    });
+
+    it('forgets a quiet sample after one to two windows', () => {
+      const aimd = new AimdController({ min: 1, max: 8, targetMs: 100, tolerance: 2, baselineWindow: 10 });
+      aimd.observe(1);
+      for (let i = 0; i < 9; i++) aimd.observe(10); // the first window closes: minimum 1
+      expect(aimd.targetMs).toBe(2);
+      for (let i = 0; i < 9; i++) aimd.observe(10);
+      expect(aimd.targetMs).toBe(2); // still the previous window's
+      aimd.observe(10); // the second window closes: its minimum is 10
+      expect(aimd.targetMs).toBe(20);
+    });
   });
 });
 

@@ -22,6 +22,11 @@ export interface CancelOrderResult {
   changed: boolean;
 }
 
+/** Admits tasks a few at a time (AdaptiveLimiter). */
+export interface TransactionGate {
+  run<T>(task: () => Promise<T>): Promise<T>;
+}
+
 /** How many times a command is retried after its lock was taken over (fencing) before giving up. */
 const STALE_LOCK_ATTEMPTS = 3;
 
@@ -31,6 +36,7 @@ const STALE_LOCK_ATTEMPTS = 3;
  */
 export class OrderProcessingService {
   private readonly transactionListeners: Array<(durationMs: number) => void> = [];
+  private gate: TransactionGate | null = null;
 
   constructor(
     private readonly db: DataSource,
@@ -124,14 +130,26 @@ export class OrderProcessingService {
     this.transactionListeners.push(listener);
   }
 
+  /**
+   * Lets every transaction of this instance wait for a slot of `gate` first, with the customer's
+   * lock already held (the worker's adaptive concurrency): a message waiting for a busy customer's
+   * lock holds no slot, so it cannot keep the others out of the database.
+   */
+  admitTransactionsThrough(gate: TransactionGate): void {
+    this.gate = gate;
+  }
+
   private async transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    const started = performance.now();
-    try {
-      return await inOrderTransaction(this.db, work);
-    } finally {
-      const durationMs = performance.now() - started;
-      for (const listener of this.transactionListeners) listener(durationMs);
-    }
+    const run = async () => {
+      const started = performance.now();
+      try {
+        return await inOrderTransaction(this.db, work);
+      } finally {
+        const durationMs = performance.now() - started;
+        for (const listener of this.transactionListeners) listener(durationMs);
+      }
+    };
+    return this.gate ? this.gate.run(run) : run();
   }
 
   private async underCustomerLock<T>(customerId: string, work: (lease: LockLease) => Promise<T>): Promise<T> {
