@@ -30,6 +30,9 @@ import { workerConcurrencyLimit, workerLatencyTarget } from '@orderflow/observab
 import { WORKER_LIMITER } from './order-messages.controller';
 
 /** The SQS worker: the orders queue transport, the outbox relay, health and metrics on PORT. */
+/** Messages in progress beyond the transactions the adaptive limit admits (see WORKER_LIMITER). */
+const SPARE_MESSAGE_SLOTS = 2;
+
 @Module({})
 export class WorkerModule implements OnApplicationBootstrap, BeforeApplicationShutdown {
   constructor(
@@ -81,9 +84,11 @@ export class WorkerModule implements OnApplicationBootstrap, BeforeApplicationSh
           },
         },
         {
-          // At most DATABASE_POOL_SIZE - 1 messages in progress (each may hold its customer's lock).
-          // Live REST traffic first: of those, only as many transactions at once as keep them within
-          // the latency target (the backlog takes what is left); see docs/operations.md.
+          // Live REST traffic first: only as many transactions at once as keep them within the
+          // latency target (the backlog takes what is left), and at most two more messages in
+          // progress than that: each may hold its customer's lock, which REST orders of that customer
+          // would wait for, and two spare slots keep a message waiting for a busy customer's lock
+          // from stopping the others. See docs/operations.md.
           provide: WORKER_LIMITER,
           inject: [OrderProcessingService, APP_CONFIG],
           useFactory: (processing: OrderProcessingService, c: AppConfig) => {
@@ -102,6 +107,7 @@ export class WorkerModule implements OnApplicationBootstrap, BeforeApplicationSh
               });
               workerConcurrencyLimit.set(aimd.limit);
               processing.admitTransactionsThrough(new AdaptiveLimiter(() => aimd.limit));
+              return new AdaptiveLimiter(() => Math.min(max, aimd.limit + SPARE_MESSAGE_SLOTS));
             }
             return new AdaptiveLimiter(() => max);
           },
