@@ -236,7 +236,7 @@ export function loadConfig(required: readonly ConfigKey[], env: Env = process.en
     worker: {
       pollers: int('SQS_POLLERS', 4, 1, 32),
       waitTimeSeconds: int('SQS_WAIT_TIME_SECONDS', 10, 0, 20),
-      maxInFlight: int('SQS_MAX_IN_FLIGHT', 100, 10, 10000),
+      maxInFlight: int('SQS_MAX_IN_FLIGHT', 20, 10, 10000),
       shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 20000, 0, 25000),
       adaptiveConcurrency: bool('WORKER_ADAPTIVE_CONCURRENCY', true),
       dbLatencyTargetMs: int('WORKER_DB_LATENCY_TARGET_MS', 20, 1, 60000),
