@@ -11,7 +11,7 @@ import { DataSource, EntityManager } from 'typeorm';
  *   parameters ("custom plan") until it judges a generic plan no costlier. The placement's
  *   statements take arrays of SKUs whose length a generic plan can only guess, so it went on
  *   planning them on every call, which cost about as much as running them (docs/benchmarks.md,
- *   "Generic plans").
+ *   "Issue 12, second session").
  * - `enable_seqscan = off`: these statements reach every row by key. The stock and customer tables
  *   are small and rewritten by every order, so between two vacuums, or before their first
  *   ANALYZE, a plan may prefer a sequential scan, and it stays cached until the next ANALYZE
