@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import Redis from 'ioredis';
-import { Client, escapeIdentifier } from 'pg';
+import { Client, escapeIdentifier, PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { createDataSource } from '@orderflow/persistence/data-source';
 import { MEDIUM_ENV } from './medium-env';
@@ -15,6 +15,8 @@ export interface MediumStack {
   redisUrl: string;
   sqs: SQSClient;
   sqsEndpoint: string;
+  /** A plain pg connection to the suite's database (the shape the raw lane's pgManager takes), ended by close(). */
+  connect(): Promise<PoolClient>;
   close(): Promise<void>;
 }
 
@@ -53,6 +55,7 @@ export async function mediumStack(): Promise<MediumStack> {
 
   const sqsEndpoint = required(MEDIUM_ENV.sqsEndpoint);
   const sqs = new SQSClient({ region: 'us-east-1', endpoint: sqsEndpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  const clients: Client[] = [];
   return {
     db,
     databaseUrl,
@@ -60,7 +63,14 @@ export async function mediumStack(): Promise<MediumStack> {
     redisUrl,
     sqs,
     sqsEndpoint,
+    connect: async () => {
+      const client = new Client({ connectionString: databaseUrl });
+      await client.connect();
+      clients.push(client);
+      return client as unknown as PoolClient;
+    },
     close: async () => {
+      await Promise.all(clients.map((client) => client.end().catch(() => undefined)));
       sqs.destroy();
       redis.disconnect();
       await db.destroy();

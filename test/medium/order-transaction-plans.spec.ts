@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { Client, PoolClient } from 'pg';
 import { PlaceOrderCommand } from '@orderflow/domain/order';
 import { requestFingerprint } from '@orderflow/domain/request-fingerprint';
 import { placeInTransaction } from '@orderflow/orders/placement-transaction';
@@ -17,13 +16,7 @@ import { mediumStack, MediumStack } from './medium-stack';
  */
 describe('order transaction statements', () => {
   let stack: MediumStack;
-  const clients: Client[] = [];
-  const connect = async () => {
-    const client = new Client({ connectionString: stack.databaseUrl });
-    await client.connect();
-    clients.push(client);
-    return client as unknown as PoolClient;
-  };
+  const connect = () => stack.connect();
   const skuPrefix = `plan-${randomUUID().slice(0, 6)}`;
   const sku = (n: number) => `${skuPrefix}-${String(n).padStart(3, '0')}`;
 
@@ -36,7 +29,6 @@ describe('order transaction statements', () => {
   });
 
   afterAll(async () => {
-    await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
     await stack.close();
   });
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Client, PoolClient } from 'pg';
+import { PoolClient } from 'pg';
 import { PlaceOrderCommand } from '@orderflow/domain/order';
 import { requestFingerprint } from '@orderflow/domain/request-fingerprint';
 import { placeInTransaction } from '@orderflow/orders/placement-transaction';
@@ -15,13 +15,7 @@ import { mediumStack, MediumStack } from './medium-stack';
  */
 describe('placement of a customer created concurrently', () => {
   let stack: MediumStack;
-  const clients: Client[] = [];
-  const connect = async () => {
-    const client = new Client({ connectionString: stack.databaseUrl });
-    await client.connect();
-    clients.push(client);
-    return client as unknown as PoolClient;
-  };
+  const connect = () => stack.connect();
   const command = (customerId: string, clientOrderId: string): PlaceOrderCommand => ({
     customerId,
     clientOrderId,
@@ -36,7 +30,6 @@ describe('placement of a customer created concurrently', () => {
   });
 
   afterAll(async () => {
-    await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
     await stack.close();
   });
 
