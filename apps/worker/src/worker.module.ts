@@ -29,10 +29,10 @@ import { AdaptiveLimiter, AimdController } from '@orderflow/orders/adaptive-conc
 import { workerConcurrencyLimit, workerLatencyTarget } from '@orderflow/observability/metrics';
 import { WORKER_LIMITER } from './order-messages.controller';
 
-/** The SQS worker: the orders queue transport, the outbox relay, health and metrics on PORT. */
 /** Messages in progress beyond the transactions the adaptive limit admits (see WORKER_LIMITER). */
 const SPARE_MESSAGE_SLOTS = 2;
 
+/** The SQS worker: the orders queue transport, the outbox relay, health and metrics on PORT. */
 @Module({})
 export class WorkerModule implements OnApplicationBootstrap, BeforeApplicationShutdown {
   constructor(
