@@ -23,16 +23,21 @@ export async function inOrderTransaction<T>(dataSource: DataSource, work: (manag
   const runner = dataSource.createQueryRunner('master');
   try {
     const client = (await runner.connect()) as PoolClient;
-    await client.query(START_ORDER_TRANSACTION);
-    try {
-      const result = await work(runner.manager);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    }
+    return await inOrderTransactionOn(client, () => work(runner.manager));
   } finally {
     await runner.release();
+  }
+}
+
+/** The same transaction on a connection the caller holds (the bench's raw lane). */
+export async function inOrderTransactionOn<T>(client: PoolClient, work: () => Promise<T>): Promise<T> {
+  await client.query(START_ORDER_TRANSACTION);
+  try {
+    const result = await work();
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
   }
 }

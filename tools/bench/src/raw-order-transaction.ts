@@ -4,7 +4,7 @@ import { Order, PlaceOrderCommand } from '@orderflow/domain/order';
 import { requestFingerprint } from '@orderflow/domain/request-fingerprint';
 import { placeInTransaction } from '@orderflow/orders/placement-transaction';
 import { StaleLockError } from '@orderflow/orders/order-errors';
-import { START_ORDER_TRANSACTION } from '@orderflow/persistence/order-transaction';
+import { inOrderTransactionOn } from '@orderflow/persistence/order-transaction';
 
 /**
  * The raw limit: the very transaction that placing an order commits (placeInTransaction, the
@@ -33,13 +33,12 @@ const RAW_FENCE_TOKEN = '0';
 export async function placeOrderRaw(client: PoolClient, command: PlaceOrderCommand): Promise<Order['status'] | 'REPLAYED'> {
   const manager = pgManager(client);
   const requestHash = requestFingerprint(command);
-  await client.query(START_ORDER_TRANSACTION);
   try {
-    const { order, created } = await placeInTransaction(manager, command, requestHash, { source: 'http' }, RAW_FENCE_TOKEN, null);
-    await client.query('COMMIT');
+    const { order, created } = await inOrderTransactionOn(client, () =>
+      placeInTransaction(manager, command, requestHash, { source: 'http' }, RAW_FENCE_TOKEN, null),
+    );
     return created ? order.status : 'REPLAYED';
   } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
     if (error instanceof StaleLockError) throw new Error(`raw lane fenced out on ${command.customerId}: its customers must not be used by the apps`);
     throw error;
   }
