@@ -64,7 +64,7 @@ describe('router: customers reach their version', () => {
       await response.text();
     }
     expect(new Set(answered)).toEqual(new Set(['2.0.0']));
-    const upstreams = router.accessLog().filter((line) => line.rid.startsWith(`pin-${run}-`)).map((line) => line.upstream);
+    const upstreams = (await router.accessLogLines(`pin-${run}-`, 40)).map((line) => line.upstream);
     expect(upstreams).toHaveLength(40);
     expect(new Set(upstreams)).toEqual(new Set(candidate.map((app) => app.url.replace('http://', ''))));
     const orders = await stack.db.query(`SELECT processed_by_version FROM orders WHERE customer_id = $1`, [customerId]);

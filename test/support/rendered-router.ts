@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '@orderflow/devstack/free-port';
@@ -6,6 +6,7 @@ import { RouterInstance, renderNginxConfig } from '@orderflow/release/router/ngi
 import { NginxRouter, findNginx, findNjsModule, prepareRuntimeDir } from '@orderflow/release/router/nginx-process';
 import { ROUTE_TOKEN_NJS, renderRouteKeysModule } from '@orderflow/release/router/route-token.njs';
 import type { RouteTokenKey } from '@orderflow/release/route-token';
+import { AccessLogLine, accessLogLines, readAccessLog } from './access-log';
 
 export interface RoutingInput {
   instances: RouterInstance[];
@@ -19,7 +20,9 @@ export interface RenderedRouter {
   /** Renders and applies a new routing input (checked, graceful reload). */
   route(input: RoutingInput): Promise<void>;
   /** The JSON access log lines so far. */
-  accessLog(): Array<Record<string, unknown>>;
+  accessLog(): AccessLogLine[];
+  /** Waits for `count` access-log lines whose request id starts with `ridPrefix`. */
+  accessLogLines(ridPrefix: string, count: number): Promise<AccessLogLine[]>;
   stop(): Promise<void>;
 }
 
@@ -54,11 +57,8 @@ export async function startRenderedRouter(keys: RouteTokenKey[], input: RoutingI
     url,
     runtimeDir,
     route,
-    accessLog: () =>
-      readFileSync(join(runtimeDir, 'logs', 'access.log'), 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as Record<string, unknown>),
+    accessLog: () => readAccessLog(runtimeDir),
+    accessLogLines: (ridPrefix, count) => accessLogLines(runtimeDir, ridPrefix, count),
     stop: () => nginx.stop(),
   };
 }

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '@orderflow/devstack/free-port';
 import type { RouteTokenKey } from '@orderflow/release/route-token';
+import { AccessLogLine, accessLogLines, readAccessLog } from './access-log';
 import { AppProcess, startAppProcess } from './app-process';
 import { eventually } from './eventually';
 import type { TestStack } from './test-stack';
@@ -23,7 +23,9 @@ export async function startApiVersion(stack: TestStack, version: string, name: s
 export interface RouterProcess extends AppProcess {
   runtimeDir: string;
   /** Access-log lines so far, parsed. */
-  accessLog(): Array<{ rid: string; version: string; status: number; upstream: string; upstream_status: string; uri: string; method: string }>;
+  accessLog(): AccessLogLine[];
+  /** Waits for `count` access-log lines whose request id starts with `ridPrefix`. */
+  accessLogLines(ridPrefix: string, count: number): Promise<AccessLogLine[]>;
   /** Waits until a request with these headers is answered by `version` (the router re-rendered). */
   waitRoutes(headers: Record<string, string>, version: string): Promise<void>;
 }
@@ -34,15 +36,11 @@ export async function startRouterProcess(stack: TestStack, extra: Record<string,
   const runtimeDir = join(stack.rootDir, `router-${port}`);
   const env = appEnv(stack, { ROUTER_RUNTIME_DIR: runtimeDir, ROUTER_LISTEN_HOST: '127.0.0.1', ROUTER_POLL_MS: '250', LOG_LEVEL: 'info', ...extra });
   const router = await startAppProcess('router', env, port, join(stack.rootDir, `router-${port}.log`));
-  const accessLog = () =>
-    readFileSync(join(runtimeDir, 'logs', 'access.log'), 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line));
+  const accessLog = () => readAccessLog(runtimeDir);
   const waitRoutes = (headers: Record<string, string>, version: string) =>
     eventually(`the router to send ${JSON.stringify(Object.keys(headers))} to ${version}`, async () => {
       const response = await fetch(`${router.url}/health/live`, { headers }).catch(() => undefined);
       return response?.headers.get('orderflow-version') === version;
     }, 30_000, 100);
-  return Object.assign(router, { runtimeDir, accessLog, waitRoutes });
+  return Object.assign(router, { runtimeDir, accessLog, accessLogLines: (ridPrefix: string, count: number) => accessLogLines(runtimeDir, ridPrefix, count), waitRoutes });
 }
