@@ -1,12 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ApiKeyRateLimiter, leaseSize } from '@orderflow/auth/rate-limiter';
-import { mediumStack, MediumStack } from './medium-stack';
-
-/** Script calls Redis ran so far (INFO commandstats), whatever the connection. */
-async function scriptCalls(stack: MediumStack): Promise<number> {
-  const info = await stack.redis.info('commandstats');
-  return [...info.matchAll(/cmdstat_(?:evalsha|eval):calls=(\d+)/g)].reduce((sum, [, calls]) => sum + Number(calls), 0);
-}
+import { mediumStack, MediumStack, scriptCalls } from './medium-stack';
 
 /**
  * The per-key token bucket of two API instances sharing one Redis, for a key busy enough that its

@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { Lock, Redlock } from '@sesamecare-oss/redlock';
 import { KeyedMutex } from './keyed-mutex';
-import { nextFenceToken } from './fence-token';
+import { drawTokenArgs, drawTokenLua, fenceKey, tokenOf } from './fence-token';
 
 export interface LockLease {
   /** Monotonic per customer; PostgreSQL refuses a commit carrying an older token than it has seen. */
@@ -24,24 +26,41 @@ export interface CustomerLockOptions {
 }
 
 /**
- * The per-customer lock that makes one customer's work sequential across every instance:
- * a redlock lock in Redis, extended while the work runs, released at the end.
+ * Takes the lock (SET NX PX, as redlock's acquire does, with redlock's random value) and draws the
+ * fencing token in the same script: one round trip. Both keys carry the customer as hash tag, so
+ * they share a Redis Cluster slot. Returns false when someone else holds the lock.
+ */
+const ACQUIRE_AND_FENCE_SCRIPT = `
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return false end
+${drawTokenLua(2, 3)}`;
+
+type LockRedis = Redis & {
+  orderflowAcquireAndFence(lockKey: string, fenceKey: string, value: string, ttlMs: string, nowEpoch: string, counterLimit: string): Promise<[string, number] | null>;
+};
+
+/** redlock's default clock drift allowance: a lock is taken to expire this much before its TTL. */
+const DRIFT_FACTOR = 0.01;
+
+/**
+ * The per-customer lock that makes one customer's work sequential across every instance: a lock
+ * in Redis taken together with its fencing token, then extended while the work runs and released
+ * at the end by redlock (single-instance redlock: the lock is a key with a random value).
  */
 export class CustomerLock {
   private readonly redlock: Redlock;
   private readonly local = new KeyedMutex();
   private readonly retryDelayMs = 10;
 
+  private readonly redis: LockRedis;
+
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly options: CustomerLockOptions,
   ) {
-    this.redlock = new Redlock([redis], {
-      retryCount: Math.ceil(options.waitTimeoutMs / this.retryDelayMs),
-      retryDelay: this.retryDelayMs,
-      retryJitter: this.retryDelayMs,
-      automaticExtensionThreshold: 500,
-    });
+    this.redis = redis as LockRedis;
+    if (typeof this.redis.orderflowAcquireAndFence !== 'function') redis.defineCommand('orderflowAcquireAndFence', { numberOfKeys: 2, lua: ACQUIRE_AND_FENCE_SCRIPT });
+    // redlock's scripts SELECT `db` themselves (default 0): the lock key must be where the acquire script put it.
+    this.redlock = new Redlock([redis], { db: redis.options.db ?? 0, retryCount: 0, automaticExtensionThreshold: 500 });
     // Failed extensions are reported through the lease's signal, not as unhandled events.
     this.redlock.on('error', () => undefined);
   }
@@ -49,11 +68,10 @@ export class CustomerLock {
   async withLock<T>(customerId: string, work: (lease: LockLease) => Promise<T>): Promise<T> {
     const started = performance.now();
     return this.local.run(customerId, async () => {
-      const lock = await this.acquire(customerId, this.options.ttlMs);
+      const { lock, fenceToken } = await this.acquire(customerId, this.options.ttlMs);
       const controller = new AbortController();
       const extender = this.keepExtended(lock, controller);
       try {
-        const fenceToken = await nextFenceToken(this.redis, customerId);
         return await work({ fenceToken, signal: controller.signal, waitedMs: performance.now() - started });
       } finally {
         extender.stop();
@@ -65,16 +83,29 @@ export class CustomerLock {
 
   /** Acquires a lock with a caller-chosen TTL and no extension: for tests of expiry and fencing. */
   async acquireUnextended(customerId: string, ttlMs: number): Promise<{ fenceToken: string; release(): Promise<void> }> {
-    const lock = await this.acquire(customerId, ttlMs);
-    const fenceToken = await nextFenceToken(this.redis, customerId);
+    const { lock, fenceToken } = await this.acquire(customerId, ttlMs);
     return { fenceToken, release: async () => void (await this.redlock.release(lock, { retryCount: 0 }).catch(() => undefined)) };
   }
 
-  private async acquire(customerId: string, ttlMs: number): Promise<Lock> {
-    try {
-      return await this.redlock.acquire([lockKey(customerId)], ttlMs);
-    } catch (error) {
-      throw new LockUnavailableError(customerId, error);
+  /** Tries every 10-20 ms (redlock's retry delay and jitter) until the wait timeout. */
+  private async acquire(customerId: string, ttlMs: number): Promise<{ lock: Lock; fenceToken: string }> {
+    const key = lockKey(customerId);
+    const value = randomBytes(16).toString('hex');
+    const deadline = performance.now() + this.options.waitTimeoutMs;
+    for (;;) {
+      const attemptedAt = Date.now();
+      let drawn: [string, number] | null;
+      try {
+        drawn = await this.redis.orderflowAcquireAndFence(key, fenceKey(customerId), value, String(ttlMs), ...drawTokenArgs());
+      } catch (error) {
+        throw new LockUnavailableError(customerId, error);
+      }
+      if (drawn) {
+        const expiration = attemptedAt + ttlMs - (Math.round(DRIFT_FACTOR * ttlMs) + 2);
+        return { lock: new Lock(this.redlock, [key], value, [], expiration), fenceToken: tokenOf(drawn) };
+      }
+      if (performance.now() >= deadline) throw new LockUnavailableError(customerId);
+      await sleep(this.retryDelayMs + Math.random() * this.retryDelayMs);
     }
   }
 
