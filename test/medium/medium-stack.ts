@@ -4,6 +4,7 @@ import Redis from 'ioredis';
 import { Client, escapeIdentifier, PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { createDataSource } from '@orderflow/persistence/data-source';
+import { ORDER_SESSION_OPTIONS } from '@orderflow/persistence/order-session';
 import { MEDIUM_ENV } from './medium-env';
 
 export interface MediumStack {
@@ -15,7 +16,10 @@ export interface MediumStack {
   redisUrl: string;
   sqs: SQSClient;
   sqsEndpoint: string;
-  /** A plain pg connection to the suite's database (the shape the raw lane's pgManager takes), ended by close(). */
+  /**
+   * A plain pg connection to the suite's database with the order sessions' planner settings (the
+   * shape the raw lane's pgManager takes), ended by close().
+   */
   connect(): Promise<PoolClient>;
   close(): Promise<void>;
 }
@@ -34,6 +38,12 @@ async function admin<T>(sql: string): Promise<T[]> {
   } finally {
     await client.end();
   }
+}
+
+/** Script calls Redis ran so far (INFO commandstats), whatever the connection: every suite's. */
+export async function scriptCalls(stack: MediumStack): Promise<number> {
+  const info = await stack.redis.info('commandstats');
+  return [...info.matchAll(/cmdstat_(?:evalsha|eval):calls=(\d+)/g)].reduce((sum, [, calls]) => sum + Number(calls), 0);
 }
 
 /**
@@ -64,7 +74,7 @@ export async function mediumStack(): Promise<MediumStack> {
     sqs,
     sqsEndpoint,
     connect: async () => {
-      const client = new Client({ connectionString: databaseUrl });
+      const client = new Client({ connectionString: databaseUrl, options: ORDER_SESSION_OPTIONS });
       await client.connect();
       clients.push(client);
       return client as unknown as PoolClient;

@@ -1,20 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { PlaceOrderCommand } from '@orderflow/domain/order';
 import { requestFingerprint } from '@orderflow/domain/request-fingerprint';
-import { placeInTransaction } from '@orderflow/orders/placement-transaction';
+import { placeOrder } from '@orderflow/orders/placement';
 import { InventoryRepository } from '@orderflow/persistence/inventory.repository';
-import { START_ORDER_TRANSACTION } from '@orderflow/persistence/order-transaction';
 import { pgManager } from '@orderflow/bench/raw-order-transaction';
 import { eventually } from '../support/eventually';
 import { mediumStack, MediumStack } from './medium-stack';
 
 /**
- * How the order transaction's statements meet PostgreSQL: planned once per connection (generic
- * plans), every stock row reached through the key even on a table that was never analysed, and
+ * How the order statements meet PostgreSQL in a session with ORDER_SESSION_OPTIONS (the apps'
+ * primary pools, the raw lane, stack.connect()): planned once per connection (generic plans),
+ * every stock row reached through the key even on a table that was never analysed, and
  * stock rows locked in SKU order by every path, so that a cancellation and a placement that share
  * SKUs never deadlock.
  */
-describe('order transaction statements', () => {
+describe('order statements', () => {
   let stack: MediumStack;
   const connect = () => stack.connect();
   const skuPrefix = `plan-${randomUUID().slice(0, 6)}`;
@@ -45,8 +45,10 @@ describe('order transaction statements', () => {
           { sku: sku(100 + n), quantity: 2, unitPriceCents: 250 },
         ],
       };
-      await client.query(START_ORDER_TRANSACTION);
-      const { order: placed } = await placeInTransaction(pgManager(client), order, requestFingerprint(order), { source: 'http' }, String(n), null);
+      // The placement's statements take no transaction of their own: this one only scopes the
+      // statistics read below to them.
+      await client.query('BEGIN');
+      const { order: placed } = await placeOrder(pgManager(client), order, requestFingerprint(order), { source: 'http' }, String(n), null);
       expect(placed.status).toBe('CONFIRMED');
       const [scans] = (await client.query(`SELECT seq_scan FROM pg_stat_xact_user_tables WHERE relname = 'inventory'`)).rows;
       expect(Number(scans.seq_scan)).toBe(0);

@@ -1,5 +1,5 @@
 import { isStaleServerError } from '@orderflow/persistence/data-source';
-import { isTransientError } from './order-errors';
+import { isTransientError, PlacementConflictError, StaleLockError } from './order-errors';
 
 const pgError = (code: string, message = 'error') => Object.assign(new Error(message), { code });
 
@@ -10,6 +10,11 @@ describe('classifying what a writer failover throws', () => {
     }
     expect(isTransientError(new Error('Connection terminated unexpectedly'))).toBe(true);
     expect(isTransientError(Object.assign(new Error('query failed'), { cause: pgError('25006') }))).toBe(true);
+  });
+
+  it('retries a placement outrun by concurrent writes, and a lost lock', () => {
+    expect(isTransientError(new PlacementConflictError('c-1', 5))).toBe(true);
+    expect(isTransientError(new StaleLockError('c-1'))).toBe(true);
   });
 
   it('does not retry what will fail again: bad data, a missing table, a violated constraint', () => {

@@ -46,6 +46,17 @@ export class StaleLockError extends Error {
   }
 }
 
+/**
+ * Every snapshot a placement decided on was out of date by the time it wrote: other writes to the
+ * customer's row or to its stock kept winning. Transient: the command may simply be retried.
+ */
+export class PlacementConflictError extends Error {
+  constructor(readonly customerId: string, attempts: number) {
+    super(`placement for customer ${customerId} conflicted with concurrent writes ${attempts} times`);
+    this.name = 'PlacementConflictError';
+  }
+}
+
 // 08 connection, 40 serialization/deadlock, 53 resources, 57 operator intervention (57P01
 // admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now: a server stopping, restarting or
 // still in recovery), 58 system errors.
@@ -63,7 +74,7 @@ const TRANSIENT_NET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 
  * false for failures that will repeat whatever happens (bad input, a bug).
  */
 export function isTransientError(error: unknown): boolean {
-  if (error instanceof StaleLockError || error instanceof LockUnavailableError) return true;
+  if (error instanceof StaleLockError || error instanceof LockUnavailableError || error instanceof PlacementConflictError) return true;
   // Not `instanceof Error`: errors raised by Node's own modules may come from another realm (Jest).
   if (typeof error !== 'object' || error === null) return false;
   const { code, name, message, cause } = error as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown };

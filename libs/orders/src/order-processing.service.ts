@@ -7,12 +7,11 @@ import { CustomersRepository } from '@orderflow/persistence/customers.repository
 import { InventoryRepository } from '@orderflow/persistence/inventory.repository';
 import { OrdersRepository, publicOrder } from '@orderflow/persistence/orders.repository';
 import { OutboxRepository } from '@orderflow/persistence/outbox.repository';
-import { inOrderTransaction } from '@orderflow/persistence/order-transaction';
-import { isDuplicatePlacement } from '@orderflow/persistence/placement.repository';
+import { onOrderConnection } from '@orderflow/persistence/order-session';
 import { lockWaitDuration, orderOutcomes, orderProcessingDuration, staleLockCommits } from '@orderflow/observability/metrics';
 import { OrderNotCancellableError, OrderNotFoundError, StaleLockError } from './order-errors';
 import { CommandContext, orderEvent } from './order-events';
-import { placeInTransaction, PlaceOrderResult } from './placement-transaction';
+import { placeOrder, PlaceOrderResult } from './placement';
 
 export type { PlaceOrderResult };
 
@@ -32,7 +31,7 @@ const STALE_LOCK_ATTEMPTS = 3;
 
 /**
  * The one place where orders are placed and cancelled, whichever transport they came by:
- * under the customer's lock, in one transaction whose commit is fenced by the lock's token.
+ * under the customer's lock, their writes fenced by the lock's token.
  */
 export class OrderProcessingService {
   private readonly transactionListeners: Array<(durationMs: number) => void> = [];
@@ -66,21 +65,15 @@ export class OrderProcessingService {
     lease: Pick<LockLease, 'fenceToken' | 'signal'>,
     requestHash = requestFingerprint(command),
   ): Promise<PlaceOrderResult> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const result = await this.transaction(async (manager) => {
-          const placed = await placeInTransaction(manager, command, requestHash, context, lease.fenceToken, this.version);
+    const result = await this.databaseWork(() =>
+      onOrderConnection(this.db, (manager) =>
+        placeOrder(manager, command, requestHash, context, lease.fenceToken, this.version, () => {
           if (lease.signal.aborted) throw new StaleLockError(command.customerId);
-          return placed;
-        });
-        if (result.created) orderOutcomes.inc({ status: result.order.status, reason: result.order.rejectionReason ?? '', source: context.source });
-        return result;
-      } catch (error) {
-        // The lookup's snapshot predated a lock wait (PlacementRepository): the order exists, so
-        // the next attempt answers it as a replay.
-        if (!isDuplicatePlacement(error) || attempt >= 2) throw error;
-      }
-    }
+        }),
+      ),
+    );
+    if (result.created) orderOutcomes.inc({ status: result.order.status, reason: result.order.rejectionReason ?? '', source: context.source });
+    return result;
   }
 
   async cancelOrder(orderId: string, context: CommandContext, expectedCustomerId?: string): Promise<CancelOrderResult> {
@@ -90,7 +83,7 @@ export class OrderProcessingService {
     }
     return this.timed('cancel', context, () =>
       this.underCustomerLock(found.customerId, (lease) =>
-        this.transaction((manager) => this.cancelInTransaction(manager, found.customerId, orderId, context, lease)),
+        this.databaseWork(() => this.db.transaction((manager) => this.cancelInTransaction(manager, found.customerId, orderId, context, lease))),
       ),
     );
   }
@@ -123,15 +116,15 @@ export class OrderProcessingService {
   }
 
   /**
-   * Listens to the duration of every placement and cancellation transaction (waiting for a pooled
-   * connection included): how busy the database is, as this process sees it.
+   * Listens to the duration of every placement's and cancellation's database work (waiting for a
+   * pooled connection included): how busy the database is, as this process sees it.
    */
   onTransaction(listener: (durationMs: number) => void): void {
     this.transactionListeners.push(listener);
   }
 
   /**
-   * Lets every transaction of this instance wait for a slot of `gate` first, with the customer's
+   * Lets the database work of every command of this instance wait for a slot of `gate` first, with the customer's
    * lock already held (the worker's adaptive concurrency): a message waiting for a busy customer's
    * lock holds no slot, so it cannot keep the others out of the database.
    */
@@ -139,11 +132,12 @@ export class OrderProcessingService {
     this.gate = gate;
   }
 
-  private async transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+  /** The database part of one command: admitted through the gate, its duration told to the listeners. */
+  private async databaseWork<T>(work: () => Promise<T>): Promise<T> {
     const run = async () => {
       const started = performance.now();
       try {
-        return await inOrderTransaction(this.db, work);
+        return await work();
       } finally {
         const durationMs = performance.now() - started;
         for (const listener of this.transactionListeners) listener(durationMs);

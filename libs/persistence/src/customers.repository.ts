@@ -26,7 +26,7 @@ export function toAccount(row: CustomerRecord): CustomerAccount {
 
 /** SQL for customer accounts, including the fencing check of the per-customer lock. */
 export class CustomersRepository {
-  /** The fenced row lock of PlacementRepository.start, for an existing customer (cancel): null when unknown or fenced out. */
+  /** The cancellation's fenced row lock of an existing customer: null when unknown, 'fenced' when a newer token was recorded. */
   async lockExistingWithFence(manager: EntityManager, customerId: string, fenceToken: string): Promise<CustomerAccount | 'fenced' | null> {
     const rows = await queryRows<CustomerRecord & { accepted: boolean }>(
       manager,

@@ -19,6 +19,8 @@ export interface DataSourceOptions {
   queryTimeoutMs?: number;
   /** TLS, IAM authentication and prepared statements (AppConfig.database); default: plain, as the URL says. */
   connection?: DatabaseConnectionConfig;
+  /** The `options` startup parameter of every connection, e.g. ORDER_SESSION_OPTIONS. */
+  sessionOptions?: string;
 }
 
 /**
@@ -78,6 +80,7 @@ export function createDataSource(options: DataSourceOptions): DataSource {
       keepAlive: true,
       Client: ResilientClient,
       ...pgConnectionOptions(options.url, options.connection, options.password),
+      ...(options.sessionOptions ? { options: options.sessionOptions } : {}),
     },
   });
   setPreparedStatements(dataSource, options.connection?.preparedStatements ?? true);

@@ -49,7 +49,7 @@ export interface OrderRecord {
   items: LineItem[] | null;
 }
 
-// Columns named, not o.*: findByClientOrderId and PlacementRepository.start run it as a prepared statement (see queryPrepared).
+// Columns named, not o.*: findByClientOrderId and PlacementRepository.snapshot run it as a prepared statement (see queryPrepared).
 export const SELECT_ORDER_COLUMNS = `
   SELECT o.id, o.customer_id, o.client_order_id, o.order_number, o.status, o.rejection_reason, o.currency, o.total_cents,
          o.shipping_address, o.metadata, o.source, o.processed_by_version, o.request_hash, o.created_at, o.updated_at, (

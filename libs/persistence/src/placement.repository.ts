@@ -2,150 +2,184 @@ import { EntityManager } from 'typeorm';
 import { CustomerAccount } from '@orderflow/domain/order';
 import { NewOrderRow, OrderRecord, SELECT_ORDER_COLUMNS, StoredOrder, toOrder } from './orders.repository';
 import { OutboxEvent } from './outbox.repository';
-import { CUSTOMER_COLUMNS, CustomerRecord, toAccount } from './customers.repository';
+import { CustomerRecord, toAccount } from './customers.repository';
 import { queryPrepared } from './sql';
 
-export interface PlacementStart {
-  customer: CustomerAccount;
+/** What a placement decides on, read in one snapshot without locks. */
+export interface PlacementSnapshot {
+  /** Null for a customer that has no row yet (its first order creates it). */
+  customer: CustomerAccount | null;
+  /**
+   * The customer row's version (PostgreSQL's `xmin`, a new value for every write of the row): the
+   * write goes through only if the row is still this version. Null when there is no row.
+   */
+  rowVersion: string | null;
+  /** The highest fencing token a lock holder has written with; null when there is no row. */
+  fenceToken: string | null;
   /** The order already placed under this clientOrderId, if any (a replay). */
   existing: StoredOrder | null;
-  /** Available stock of the order's SKUs that have a stock record, row-locked. */
+  /** Available stock of the order's SKUs that have a stock record. */
   stock: Map<string, number>;
 }
 
-interface PlacementStartArgs {
+interface SnapshotArgs {
   customerId: string;
-  currencyIfNew: string;
-  fenceToken: string;
   clientOrderId: string;
   skus: readonly string[];
 }
 
-/** The first statement's one row: the customer, the order already placed, the locked stock. */
-type StartRow = CustomerRecord & { existing: OrderRecord | null; stock: Array<[string, number]> | null };
+/** The row the write is conditional on, and what to create when there is none. */
+export interface RecordCondition {
+  /** PlacementSnapshot.rowVersion: null means "create the customer; nobody may have meanwhile". */
+  rowVersion: string | null;
+  /** The currency of a customer created by this order. */
+  currencyIfNew: string;
+  /** The lease's token, recorded with the write it fences. */
+  fenceToken: string;
+}
 
 /**
- * A placement's statements, two round trips between BEGIN and COMMIT:
+ * The snapshot statement's one row. JSON carries bigint as a number, so the fencing token (up to
+ * 2^63) comes as text; the amounts stay within 2^53.
+ */
+type SnapshotRow = {
+  customer: (CustomerRecord & { row_version: string }) | null;
+  existing: OrderRecord | null;
+  stock: Array<[string, number]> | null;
+};
+
+/** SQLSTATE 23514: a CHECK constraint refused the write (stock would fall below zero). */
+const CHECK_VIOLATION = '23514';
+
+/**
+ * A placement's two statements, each its own transaction (no BEGIN, no COMMIT: two round trips):
  *
- * 1. `start`: creates the customer if unknown, or row-locks it only if no newer fencing token was
- *    recorded (a lock, not a write: the customer's row gets one new version per order, in
- *    `record`), looks up the clientOrderId, and row-locks the order's stock records in SKU order
- *    (always after the customer, as every path does: no deadlocks).
- * 2. `record`: the order, its items, the customer's last order number, open balance and the
- *    lease's fencing token, the stock taken and the outcome event. A replay writes nothing, so it
- *    records no token: there is no write of its own for a stale holder to overtake.
+ * 1. `snapshot`: the customer row and its version, the order already placed under this
+ *    clientOrderId, and the stock of the order's SKUs, in one snapshot, without locks.
+ * 2. `record`: one statement that writes everything or nothing: it creates the customer or
+ *    updates it only if the row is still the version read and no newer fencing token has been
+ *    recorded, and only then inserts the order, its items and the outcome event and takes the
+ *    stock. Stock is taken relative to the current row (`available - n`, under row locks PostgreSQL
+ *    takes in SKU order, always after the customer's) and the `available >= 0` CHECK refuses
+ *    taking more than there is.
  *
- * Read committed: the customer and stock rows come back in their latest committed version even
- * after waiting for their locks (ON CONFLICT and FOR UPDATE re-read the row). The idempotency
- * lookup, though, sees the statement's snapshot, taken before any lock wait: if a previous
- * holder committed the same clientOrderId while this statement waited for the customer's row,
- * the lookup misses it, and `record` then fails on the unique key orders(customer_id,
- * client_order_id) instead of answering a replay; the caller retries the transaction (see
- * isDuplicatePlacement), which then finds it. Nothing is ever written twice.
+ * Optimistic, so a decision is never made on data that changed before it was written: the write
+ * reports a conflict when the customer row changed or appeared since the snapshot, when its stock
+ * is gone, or when a concurrent placement of the same clientOrderId won (the unique key); the
+ * caller reads again and decides again (placeOrder in placement.ts). Under the customer's Redis
+ * lock none of these happen, bar the stock of a SKU other customers bought meanwhile; they are
+ * what keeps the writes right when a lock lease was lost, and in the bench's raw lane, which
+ * takes no lock.
  */
 export class PlacementRepository {
-  async start(manager: EntityManager, args: PlacementStartArgs): Promise<PlacementStart | null> {
-    // A customer that a concurrent transaction created after this statement's snapshot is neither
-    // inserted (conflict) nor visible to the lock: a second statement sees it (read committed).
-    // Only a row with a newer fencing token stays out of reach both times.
-    const row = (await this.startStatement(manager, args)) ?? (await this.startStatement(manager, args));
-    if (!row) return null;
+  async snapshot(manager: EntityManager, args: SnapshotArgs): Promise<PlacementSnapshot> {
+    const [row] = await queryPrepared<SnapshotRow>(
+      manager,
+      `SELECT
+         (SELECT row_to_json(c) FROM (
+           SELECT id, currency, credit_limit_cents, open_balance_cents, last_order_number,
+             fence_token::text AS fence_token, xmin::text AS row_version
+           FROM customers WHERE id = $1) c) AS customer,
+         (SELECT row_to_json(o) FROM (${SELECT_ORDER_COLUMNS} WHERE o.customer_id = $1 AND o.client_order_id = $2) o) AS existing,
+         (SELECT json_agg(json_build_array(sku, available)) FROM inventory WHERE sku = ANY($3::varchar[])) AS stock`,
+      [args.customerId, args.clientOrderId, [...args.skus].sort()],
+    );
+    const { customer, existing } = row;
     return {
-      customer: toAccount(row),
-      existing: row.existing ? toOrder({ ...row.existing, created_at: new Date(row.existing.created_at), updated_at: new Date(row.existing.updated_at) }) : null,
+      customer: customer ? toAccount(customer) : null,
+      rowVersion: customer?.row_version ?? null,
+      fenceToken: customer ? String(customer.fence_token) : null,
+      existing: existing ? toOrder({ ...existing, created_at: new Date(existing.created_at), updated_at: new Date(existing.updated_at) }) : null,
       stock: new Map(row.stock ?? []),
     };
   }
 
-  private async startStatement(manager: EntityManager, args: PlacementStartArgs): Promise<StartRow | undefined> {
-    const rows = await queryPrepared<StartRow>(
-      manager,
-      `WITH created AS (
-         INSERT INTO customers (id, currency, fence_token) VALUES ($1, $2, $3)
-         ON CONFLICT (id) DO NOTHING
-         RETURNING ${CUSTOMER_COLUMNS}),
-       locked AS (
-         SELECT ${CUSTOMER_COLUMNS} FROM customers WHERE id = $1 AND fence_token <= $3 FOR NO KEY UPDATE),
-       customer AS (SELECT * FROM created UNION ALL SELECT * FROM locked),
-       stock AS (
-         SELECT sku, available FROM inventory
-         WHERE sku = ANY($5::varchar[]) AND EXISTS (SELECT FROM customer)
-         ORDER BY sku FOR UPDATE)
-       SELECT c.*,
-         (SELECT json_agg(json_build_array(s.sku, s.available)) FROM stock s) AS stock,
-         (SELECT row_to_json(o) FROM (${SELECT_ORDER_COLUMNS} WHERE o.customer_id = $1 AND o.client_order_id = $4) o) AS existing
-       FROM customer c`,
-      [args.customerId, args.currencyIfNew, args.fenceToken, args.clientOrderId, [...args.skus].sort()],
-    );
-    return rows[0];
-  }
-
+  /** Writes the placement; 'conflict' when the snapshot it was decided on is out of date (nothing written). */
   async record(
     manager: EntityManager,
     order: NewOrderRow,
     balanceDeltaCents: number,
     stockTaken: ReadonlyMap<string, number>,
     event: OutboxEvent,
-    /** The lease's token, recorded with the write it fences (start only checked it). */
-    fenceToken: string,
-  ): Promise<void> {
+    condition: RecordCondition,
+  ): Promise<'recorded' | 'conflict'> {
     const skus = [...stockTaken.keys()].sort();
-    await queryPrepared(
-      manager,
-      `WITH new_order AS (
-         INSERT INTO orders (id, customer_id, client_order_id, order_number, status, rejection_reason, currency,
-                             total_cents, shipping_address, metadata, source, request_hash, created_at, updated_at,
-                             processed_by_version)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $17, $17, $22)
-         RETURNING id),
-       new_items AS (
-         INSERT INTO order_items (order_id, line_no, sku, quantity, unit_price_cents)
-         SELECT new_order.id, item.line_no, item.sku, item.quantity, item.unit_price_cents
-         FROM new_order, unnest($13::smallint[], $14::varchar[], $15::int[], $16::bigint[])
-           AS item(line_no, sku, quantity, unit_price_cents)),
-       customer AS (
-         UPDATE customers SET last_order_number = $4, open_balance_cents = open_balance_cents + $18, fence_token = $25, updated_at = now()
-         WHERE id = $2),
-       stock AS (
-         UPDATE inventory SET available = available - ($24::int[])[array_position($23::varchar[], sku)], updated_at = now()
-         WHERE sku = ANY($23::varchar[]))
-       INSERT INTO outbox_events (event_id, customer_id, type, payload) VALUES ($19, $2, $20, $21)`,
-      [
-        order.id,
-        order.customerId,
-        order.clientOrderId,
-        order.orderNumber,
-        order.status,
-        order.rejectionReason,
-        order.currency,
-        order.totalCents,
-        order.shippingAddress === null ? null : JSON.stringify(order.shippingAddress),
-        order.metadata === null ? null : JSON.stringify(order.metadata),
-        order.source,
-        order.requestHash,
-        order.items.map((_, index) => index + 1),
-        order.items.map((item) => item.sku),
-        order.items.map((item) => item.quantity),
-        order.items.map((item) => item.unitPriceCents),
-        order.createdAt,
-        balanceDeltaCents,
-        event.eventId,
-        event.type,
-        JSON.stringify(event.payload),
-        order.processedByVersion,
-        skus,
-        skus.map((sku) => stockTaken.get(sku)),
-        fenceToken,
-      ],
-    );
+    try {
+      const [{ recorded }] = await queryPrepared<{ recorded: boolean }>(
+        manager,
+        `WITH customer AS (
+           INSERT INTO customers AS c (id, currency, last_order_number, open_balance_cents, fence_token)
+           VALUES ($2, $26, $4, $18, $25)
+           ON CONFLICT (id) DO UPDATE
+             SET last_order_number = EXCLUDED.last_order_number, open_balance_cents = c.open_balance_cents + $18,
+                 fence_token = EXCLUDED.fence_token, updated_at = now()
+             WHERE c.xmin = $27::text::xid AND c.fence_token <= EXCLUDED.fence_token
+           RETURNING id),
+         new_order AS (
+           INSERT INTO orders (id, customer_id, client_order_id, order_number, status, rejection_reason, currency,
+                               total_cents, shipping_address, metadata, source, request_hash, created_at, updated_at,
+                               processed_by_version)
+           SELECT $1::uuid, customer.id, $3::varchar, $4::int, $5::varchar, $6::varchar, $7::char(3), $8::bigint, $9::jsonb,
+                  $10::jsonb, $11::varchar, $12::char(64), $17::timestamptz, $17::timestamptz, $22::varchar
+           FROM customer
+           RETURNING id),
+         new_items AS (
+           INSERT INTO order_items (order_id, line_no, sku, quantity, unit_price_cents)
+           SELECT new_order.id, item.line_no, item.sku, item.quantity, item.unit_price_cents
+           FROM new_order, unnest($13::smallint[], $14::varchar[], $15::int[], $16::bigint[])
+             AS item(line_no, sku, quantity, unit_price_cents)),
+         stock AS (
+           UPDATE inventory SET available = available - ($24::int[])[array_position($23::varchar[], sku)], updated_at = now()
+           FROM customer WHERE sku = ANY($23::varchar[])),
+         event AS (
+           INSERT INTO outbox_events (event_id, customer_id, type, payload) SELECT $19::uuid, customer.id, $20::varchar, $21::jsonb FROM customer)
+         SELECT EXISTS (SELECT FROM customer) AS recorded`,
+        [
+          order.id,
+          order.customerId,
+          order.clientOrderId,
+          order.orderNumber,
+          order.status,
+          order.rejectionReason,
+          order.currency,
+          order.totalCents,
+          order.shippingAddress === null ? null : JSON.stringify(order.shippingAddress),
+          order.metadata === null ? null : JSON.stringify(order.metadata),
+          order.source,
+          order.requestHash,
+          order.items.map((_, index) => index + 1),
+          order.items.map((item) => item.sku),
+          order.items.map((item) => item.quantity),
+          order.items.map((item) => item.unitPriceCents),
+          order.createdAt,
+          balanceDeltaCents,
+          event.eventId,
+          event.type,
+          JSON.stringify(event.payload),
+          order.processedByVersion,
+          skus,
+          skus.map((sku) => stockTaken.get(sku)),
+          condition.fenceToken,
+          condition.currencyIfNew,
+          condition.rowVersion,
+        ],
+      );
+      return recorded ? 'recorded' : 'conflict';
+    } catch (error) {
+      if (isDuplicatePlacement(error) || isStockExhausted(error)) return 'conflict';
+      throw error;
+    }
   }
 }
 
-/**
- * The unique key on (customer_id, client_order_id) refused the order: a previous holder placed the
- * same clientOrderId while `start` waited for the customer's lock (see PlacementRepository).
- */
-export function isDuplicatePlacement(error: unknown): boolean {
+/** The unique key on (customer_id, client_order_id): a concurrent placement of the same clientOrderId won. */
+function isDuplicatePlacement(error: unknown): boolean {
   const { code, constraint } = (error ?? {}) as { code?: unknown; constraint?: unknown };
   return code === '23505' && constraint === 'orders_customer_client_order_id_key';
+}
+
+/** The stock's `available >= 0` CHECK: another order took the stock since the snapshot. */
+function isStockExhausted(error: unknown): boolean {
+  const { code, table } = (error ?? {}) as { code?: unknown; table?: unknown };
+  return code === CHECK_VIOLATION && table === 'inventory';
 }

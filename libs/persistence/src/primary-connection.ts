@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppConfig, requiredSetting } from '@orderflow/config/app-config';
 import { createDataSource } from './data-source';
+import { ORDER_SESSION_OPTIONS } from './order-session';
 
 export type PrimaryDataSource = DataSource & {
   /** Resolves once connected. */
@@ -22,6 +23,7 @@ export function connectPrimary(config: AppConfig, applicationName: string): Prim
     applicationName,
     password: () => config.credentials.password('DATABASE_URL'),
     connection: config.database,
+    sessionOptions: ORDER_SESSION_OPTIONS,
   });
   let stopped = false;
   const connect = async (attempt: number): Promise<void> => {

@@ -3,7 +3,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { PoolClient } from 'pg';
 import { PlaceOrderCommand } from '@orderflow/domain/order';
 import { AppProcess } from '@orderflow/harness/app-process';
 import { cpuDelta, CpuSnapshot, snapshotCpu } from './cpu-usage';
@@ -17,7 +16,7 @@ import { sendOrders } from '@orderflow/harness/order-sender';
 import { waitForOrders, waitForOutboxRelay } from './order-completion';
 import { PhaseProgress } from './progress';
 import { APP_ENV_OPTION, appEnvFrom, RUN_OPTIONS } from './run-options';
-import { placeOrderRaw } from './raw-order-transaction';
+import { connectRawLane, placeOrderRaw } from './raw-order-transaction';
 import { callsPerOrder, sqsCallCounts } from './sqs-call-counts';
 import { cpuTable, sqsCallsTable, markdownTable, PhaseResult, TABLE_HEADER, tableRow, TargetCheck, textTable, throughputChart } from './bench-report';
 import { seedStock } from './seeding';
@@ -138,10 +137,10 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
 
     log(`\n${textTable(TABLE_HEADER, []).split('\n').slice(0, 2).join('\n')}`);
 
-    // (1) The raw limit: the same transaction on plain pg, at each concurrency.
+    // (1) The raw limit: the same statements on plain pg, at each concurrency.
     for (const concurrency of options.concurrencies) {
       const generator = new OrderGenerator(shape, 'r', `raw${concurrency}`);
-      const clients: PoolClient[] = await Promise.all(Array.from({ length: concurrency }, () => system.pool.connect()));
+      const clients = await connectRawLane(system.env.DATABASE_URL, concurrency);
       const result = await measured(system, options, progress, `raw limit`, concurrency, (onProgress) =>
         runClosedLoop({
           concurrency,
@@ -154,7 +153,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
           },
         }),
       );
-      clients.forEach((client) => client.release());
+      await Promise.all(clients.map((client) => client.end()));
       const phase = loopPhase(`raw-${concurrency}`, 'raw', 'raw limit (pg)', concurrency, result);
       await check(phase);
       finish(phase);

@@ -1,27 +1,38 @@
-import type { PoolClient } from 'pg';
+import { Client, ClientBase } from 'pg';
 import type { EntityManager } from 'typeorm';
 import { Order, PlaceOrderCommand } from '@orderflow/domain/order';
 import { requestFingerprint } from '@orderflow/domain/request-fingerprint';
-import { placeInTransaction } from '@orderflow/orders/placement-transaction';
+import { placeOrder } from '@orderflow/orders/placement';
+import { ORDER_SESSION_OPTIONS } from '@orderflow/persistence/order-session';
 import { StaleLockError } from '@orderflow/orders/order-errors';
-import { inOrderTransactionOn } from '@orderflow/persistence/order-transaction';
 
 /**
- * The raw limit: the very transaction that placing an order commits (placeInTransaction, the
- * function OrderProcessingService runs), on a plain `pg` client. No HTTP, no Redis lock, no Nest,
- * no TypeORM: what PostgreSQL alone allows on this machine.
+ * The raw limit: the very statements that place an order (placeOrder, the function
+ * OrderProcessingService runs), on a plain `pg` client whose session has ORDER_SESSION_OPTIONS. No
+ * HTTP, no Redis lock, no Nest, no TypeORM: what PostgreSQL alone allows on this machine.
  */
 
 /**
  * The repositories only use `manager.queryRunner`: its `query(text, params, true)` (queryRows) and
  * the pg connection its `connect()` resolves to (queryPrepared). Hand them a plain pg client.
  */
-export function pgManager(client: PoolClient): EntityManager {
+export function pgManager(client: ClientBase): EntityManager {
   const queryRunner = {
     query: async (text: string, params?: unknown[]) => ({ records: (await client.query(text, params)).rows }),
     connect: async () => client,
   };
   return { queryRunner } as unknown as EntityManager;
+}
+
+/** `count` connections of the raw lane, with the planner settings of the apps' primary sessions. */
+export async function connectRawLane(databaseUrl: string, count: number): Promise<Client[]> {
+  return Promise.all(
+    Array.from({ length: count }, async () => {
+      const client = new Client({ connectionString: databaseUrl, options: ORDER_SESSION_OPTIONS, application_name: 'orderflow-bench-raw' });
+      await client.connect();
+      return client;
+    }),
+  );
 }
 
 /**
@@ -30,13 +41,11 @@ export function pgManager(client: PoolClient): EntityManager {
  */
 const RAW_FENCE_TOKEN = '0';
 
-export async function placeOrderRaw(client: PoolClient, command: PlaceOrderCommand): Promise<Order['status'] | 'REPLAYED'> {
+export async function placeOrderRaw(client: ClientBase, command: PlaceOrderCommand): Promise<Order['status'] | 'REPLAYED'> {
   const manager = pgManager(client);
   const requestHash = requestFingerprint(command);
   try {
-    const { order, created } = await inOrderTransactionOn(client, () =>
-      placeInTransaction(manager, command, requestHash, { source: 'http' }, RAW_FENCE_TOKEN, null),
-    );
+    const { order, created } = await placeOrder(manager, command, requestHash, { source: 'http' }, RAW_FENCE_TOKEN, null);
     return created ? order.status : 'REPLAYED';
   } catch (error) {
     if (error instanceof StaleLockError) throw new Error(`raw lane fenced out on ${command.customerId}: its customers must not be used by the apps`);
