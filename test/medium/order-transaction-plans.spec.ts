@@ -64,6 +64,40 @@ describe('order statements', () => {
     expect(stock).toEqual(expect.arrayContaining([{ sku: sku(1), available: 999999 }, { sku: sku(101), available: 999998 }]));
   });
 
+  it('locks stock in SKU order when placing, so it waits instead of deadlocking', async () => {
+    // Stored in the opposite order of their SKUs: a scan in storage order meets `late` first.
+    const [early, late] = [`${skuPrefix}-place-a`, `${skuPrefix}-place-b`];
+    await stack.db.query(`INSERT INTO inventory (sku, available) VALUES ($1, 10), ($2, 10)`, [late, early]);
+    const [holding, placing] = [await connect(), await connect()];
+    await holding.query(`BEGIN; SET LOCAL deadlock_timeout = '100ms'`);
+    await holding.query(`SELECT 1 FROM inventory WHERE sku = $1 FOR UPDATE`, [early]);
+
+    const order: PlaceOrderCommand = {
+      customerId: `plan-${randomUUID().slice(0, 8)}`,
+      clientOrderId: 'both-skus',
+      currency: 'EUR',
+      items: [
+        { sku: late, quantity: 1, unitPriceCents: 100 },
+        { sku: early, quantity: 1, unitPriceCents: 100 },
+      ],
+    };
+    const placed = placeOrder(pgManager(placing), order, requestFingerprint(order), { source: 'http' }, '1', null);
+    const placingPid = (placing as unknown as { processID: number }).processID;
+    await eventually('the placement waits for the first SKU', async () => {
+      const [activity] = await stack.db.query(`SELECT wait_event_type FROM pg_stat_activity WHERE pid = $1`, [placingPid]);
+      return activity?.wait_event_type === 'Lock';
+    });
+    // Had the placement locked `late` first, this would deadlock (and one of the two would fail).
+    await holding.query(`SELECT 1 FROM inventory WHERE sku = $1 FOR UPDATE`, [late]);
+    await holding.query('COMMIT');
+    expect((await placed).order.status).toBe('CONFIRMED');
+    const stock = await stack.db.query(`SELECT sku, available FROM inventory WHERE sku IN ($1, $2) ORDER BY sku`, [early, late]);
+    expect(stock).toEqual([
+      { sku: early, available: 9 },
+      { sku: late, available: 9 },
+    ]);
+  });
+
   it('locks stock in SKU order when adjusting it, so it waits instead of deadlocking', async () => {
     // Stored in the opposite order of their SKUs: a scan in storage order meets `late` first.
     const [early, late] = [`${skuPrefix}-order-a`, `${skuPrefix}-order-b`];

@@ -59,9 +59,10 @@ const CHECK_VIOLATION = '23514';
  * 2. `record`: one statement that writes everything or nothing: it creates the customer or
  *    updates it only if the row is still the version read and no newer fencing token has been
  *    recorded, and only then inserts the order, its items and the outcome event and takes the
- *    stock. Stock is taken relative to the current row (`available - n`, under row locks PostgreSQL
- *    takes in SKU order, always after the customer's) and the `available >= 0` CHECK refuses
- *    taking more than there is.
+ *    stock. Stock is taken relative to the current row (`available - n`) under row locks taken in
+ *    SKU order, always after the customer's, as every path takes them (an UPDATE alone locks in
+ *    the order its scan meets the rows: two placements sharing SKUs deadlocked in the bench), and
+ *    the `available >= 0` CHECK refuses taking more than there is.
  *
  * Optimistic, so a decision is never made on data that changed before it was written: the write
  * reports a conflict when the customer row changed or appeared since the snapshot, when its stock
@@ -128,9 +129,11 @@ export class PlacementRepository {
            SELECT new_order.id, item.line_no, item.sku, item.quantity, item.unit_price_cents
            FROM new_order, unnest($13::smallint[], $14::varchar[], $15::int[], $16::bigint[])
              AS item(line_no, sku, quantity, unit_price_cents)),
+         locked_stock AS (
+           SELECT sku FROM inventory WHERE sku = ANY($23::varchar[]) AND EXISTS (SELECT FROM customer) ORDER BY sku FOR UPDATE),
          stock AS (
            UPDATE inventory SET available = available - ($24::int[])[array_position($23::varchar[], sku)], updated_at = now()
-           FROM customer WHERE sku = ANY($23::varchar[])),
+           WHERE sku IN (SELECT sku FROM locked_stock)),
          event AS (
            INSERT INTO outbox_events (event_id, customer_id, type, payload) SELECT $19::uuid, customer.id, $20::varchar, $21::jsonb FROM customer)
          SELECT EXISTS (SELECT FROM customer) AS recorded`,

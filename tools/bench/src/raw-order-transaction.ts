@@ -5,11 +5,13 @@ import { requestFingerprint } from '@orderflow/domain/request-fingerprint';
 import { placeOrder } from '@orderflow/orders/placement';
 import { ORDER_SESSION_OPTIONS } from '@orderflow/persistence/order-session';
 import { StaleLockError } from '@orderflow/orders/order-errors';
+import { KeyedMutex } from '@orderflow/locking/keyed-mutex';
 
 /**
  * The raw limit: the very statements that place an order (placeOrder, the function
  * OrderProcessingService runs), on a plain `pg` client whose session has ORDER_SESSION_OPTIONS. No
- * HTTP, no Redis lock, no Nest, no TypeORM: what PostgreSQL alone allows on this machine.
+ * HTTP, no Redis lock (an in-process queue per customer instead), no Nest, no TypeORM: what
+ * PostgreSQL alone allows on this machine.
  */
 
 /**
@@ -41,11 +43,20 @@ export async function connectRawLane(databaseUrl: string, count: number): Promis
  */
 const RAW_FENCE_TOKEN = '0';
 
+/**
+ * One customer's orders one after another, as the product's per-customer lock keeps them (its
+ * in-process part, without Redis): the statements are optimistic, and concurrent orders of one
+ * customer would only measure their retries.
+ */
+const customerQueue = new KeyedMutex();
+
 export async function placeOrderRaw(client: ClientBase, command: PlaceOrderCommand): Promise<Order['status'] | 'REPLAYED'> {
   const manager = pgManager(client);
   const requestHash = requestFingerprint(command);
   try {
-    const { order, created } = await placeOrder(manager, command, requestHash, { source: 'http' }, RAW_FENCE_TOKEN, null);
+    const { order, created } = await customerQueue.run(command.customerId, () =>
+      placeOrder(manager, command, requestHash, { source: 'http' }, RAW_FENCE_TOKEN, null),
+    );
     return created ? order.status : 'REPLAYED';
   } catch (error) {
     if (error instanceof StaleLockError) throw new Error(`raw lane fenced out on ${command.customerId}: its customers must not be used by the apps`);
