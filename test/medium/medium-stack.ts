@@ -5,6 +5,7 @@ import { Client, escapeIdentifier, PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { createDataSource } from '@orderflow/persistence/data-source';
 import { ORDER_SESSION_OPTIONS } from '@orderflow/persistence/order-session';
+import { eventually } from '../support/eventually';
 import { MEDIUM_ENV } from './medium-env';
 
 export interface MediumStack {
@@ -21,6 +22,8 @@ export interface MediumStack {
    * shape the raw lane's pgManager takes), ended by close().
    */
   connect(): Promise<PoolClient>;
+  /** Resolves once `client`'s running statement waits for a row or table lock another session holds. */
+  waitsForLock(client: PoolClient, what: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -78,6 +81,13 @@ export async function mediumStack(): Promise<MediumStack> {
       await client.connect();
       clients.push(client);
       return client as unknown as PoolClient;
+    },
+    waitsForLock: (client, what) => {
+      const pid = (client as unknown as { processID: number }).processID;
+      return eventually(what, async () => {
+        const [activity] = await db.query(`SELECT wait_event_type FROM pg_stat_activity WHERE pid = $1`, [pid]);
+        return activity?.wait_event_type === 'Lock';
+      });
     },
     close: async () => {
       await Promise.all(clients.map((client) => client.end().catch(() => undefined)));

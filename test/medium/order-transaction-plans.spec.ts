@@ -4,7 +4,6 @@ import { requestFingerprint } from '@orderflow/domain/request-fingerprint';
 import { placeOrder } from '@orderflow/orders/placement';
 import { InventoryRepository } from '@orderflow/persistence/inventory.repository';
 import { pgManager } from '@orderflow/bench/raw-order-transaction';
-import { eventually } from '../support/eventually';
 import { mediumStack, MediumStack } from './medium-stack';
 
 /**
@@ -82,11 +81,7 @@ describe('order statements', () => {
       ],
     };
     const placed = placeOrder(pgManager(placing), order, requestFingerprint(order), { source: 'http' }, '1', null);
-    const placingPid = (placing as unknown as { processID: number }).processID;
-    await eventually('the placement waits for the first SKU', async () => {
-      const [activity] = await stack.db.query(`SELECT wait_event_type FROM pg_stat_activity WHERE pid = $1`, [placingPid]);
-      return activity?.wait_event_type === 'Lock';
-    });
+    await stack.waitsForLock(placing, 'the placement waits for the first SKU');
     // Had the placement locked `late` first, this would deadlock (and one of the two would fail).
     await holding.query(`SELECT 1 FROM inventory WHERE sku = $1 FOR UPDATE`, [late]);
     await holding.query('COMMIT');
@@ -108,11 +103,7 @@ describe('order statements', () => {
 
     await adjusting.query('BEGIN'); // whatever plan the statement gets
     const adjusted = new InventoryRepository().adjust(pgManager(adjusting), new Map([[late, 1], [early, 1]]));
-    const adjustingPid = (adjusting as unknown as { processID: number }).processID;
-    await eventually('the adjustment waits for the first SKU', async () => {
-      const [activity] = await stack.db.query(`SELECT wait_event_type FROM pg_stat_activity WHERE pid = $1`, [adjustingPid]);
-      return activity?.wait_event_type === 'Lock';
-    });
+    await stack.waitsForLock(adjusting, 'the adjustment waits for the first SKU');
     // Had the adjustment locked `late` first, this would deadlock (and one of the two would fail).
     await placing.query(`SELECT 1 FROM inventory WHERE sku = $1 FOR UPDATE`, [late]);
     await placing.query('COMMIT');

@@ -5,7 +5,6 @@ import { requestFingerprint } from '@orderflow/domain/request-fingerprint';
 import { placeOrder } from '@orderflow/orders/placement';
 import { StaleLockError } from '@orderflow/orders/order-errors';
 import { pgManager } from '@orderflow/bench/raw-order-transaction';
-import { eventually } from '../support/eventually';
 import { mediumStack, MediumStack } from './medium-stack';
 
 /**
@@ -27,13 +26,7 @@ describe('placement against concurrent writes', () => {
   });
   const place = (client: PoolClient, order: PlaceOrderCommand, fenceToken: string) =>
     placeOrder(pgManager(client), order, requestFingerprint(order), { source: 'http' }, fenceToken, null);
-  const waitsForLock = (client: PoolClient) => {
-    const pid = (client as unknown as { processID: number }).processID;
-    return eventually('the placement to wait for the open transaction', async () => {
-      const [activity] = await stack.db.query(`SELECT wait_event_type FROM pg_stat_activity WHERE pid = $1`, [pid]);
-      return activity?.wait_event_type === 'Lock';
-    });
-  };
+  const waitsForLock = (client: PoolClient) => stack.waitsForLock(client, 'the placement to wait for the open transaction');
 
   beforeAll(async () => {
     stack = await mediumStack();

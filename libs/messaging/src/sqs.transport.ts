@@ -1,6 +1,6 @@
 import { GetQueueAttributesCommand, Message, SQSClient } from '@aws-sdk/client-sqs';
 import { Logger } from '@nestjs/common';
-import { CustomTransportStrategy, Server } from '@nestjs/microservices';
+import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -95,6 +95,8 @@ export class SqsTransport<T = unknown> extends Server implements CustomTransport
   private readonly receiver: ReceiveLoop;
   private stopping = false;
   private drained?: Promise<void>;
+  /** Handlers by pattern, looked up once: Nest's lookup JSON-parses the pattern and throws for a plain string. */
+  private readonly handlers = new Map<string, MessageHandler>();
 
   constructor(private readonly options: SqsTransportOptions<T>) {
     super();
@@ -207,7 +209,7 @@ export class SqsTransport<T = unknown> extends Server implements CustomTransport
     }
     const { message, decoded } = item;
     if (!decoded.ok) return this.deadLetter(item, { code: decoded.reason, detail: decoded.detail });
-    const handler = this.getHandlerByPattern(decoded.pattern);
+    const handler = this.handlerFor(decoded.pattern);
     if (!handler) return this.deadLetter(item, { code: 'UNKNOWN_TYPE', detail: `no handler for ${decoded.pattern}` });
 
     const context = new SqsContext(message, this.options.queueLabel);
@@ -238,6 +240,16 @@ export class SqsTransport<T = unknown> extends Server implements CustomTransport
       await this.release(item, delay);
       return { delete: false, next: 'stop-group' };
     }
+  }
+
+  /** Only found handlers are kept: patterns come from message bodies, so unknown ones must not grow the map. */
+  private handlerFor(pattern: string): MessageHandler | null {
+    let handler = this.handlers.get(pattern) ?? null;
+    if (!handler) {
+      handler = this.getHandlerByPattern(pattern);
+      if (handler) this.handlers.set(pattern, handler);
+    }
+    return handler;
   }
 
   private async deadLetter(item: Item<T>, reason: DeadLetterReason): Promise<{ delete: boolean; next: ItemVerdict }> {
