@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import net from 'node:net';
 
 /**
- * `node dist/tools/bench/src/loopback-round-trip.js [count]`: the CPU one small loopback TCP round
+ * `node dist/bin/loopback-round-trip.js [count]`: the CPU one small loopback TCP round
  * trip costs this machine in Node (write and read on both ends, one process), i.e. the floor of
  * every PostgreSQL, Redis and SQS call an order makes.
  */
