@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { readFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { placeOrderMessageFields } from '@orderflow/contracts/order-message';
 import { PlaceOrderCommand } from '@orderflow/domain/order';
@@ -60,7 +61,9 @@ describe('SQS worker', () => {
     const customers = Array.from({ length: 10 }, (_, i) => `fifo-${run}-${i}`);
     const sent = Array.from({ length: 300 }, (_, i) => order(customers[i % 10], `o-${String(i).padStart(4, '0')}`));
     await sendOrders(sqs, q.ORDERS_QUEUE_URL, sent, { correlationId: `corr-${run}` });
-    await Promise.all([startWorker(), startWorker()]);
+    // One of the two yields the CPU (WORKER_CPU_NICE): it lowers its own priority, the other keeps ours.
+    const pids = (await Promise.all([startWorker(), startWorker({ WORKER_CPU_NICE: '7' })])).map((worker) => worker.pid!);
+    expect(pids.map((pid) => getPriority(pid))).toEqual([getPriority(), 7]);
     await eventually('all orders processed', async () => (await ordersOf(customers)).length === sent.length);
 
     const rows: Array<{ customer_id: string; client_order_id: string; order_number: number; source: string }> = await ordersOf(customers);

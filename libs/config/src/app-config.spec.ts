@@ -117,6 +117,13 @@ describe('loading the configuration', () => {
       ]);
     });
 
+    it('reads the worker\'s CPU niceness: 0 (unchanged) unless set, 0..19', () => {
+      expect(loadConfig([], {}).worker.cpuNice).toBe(0);
+      expect(loadConfig([], { WORKER_CPU_NICE: '19' }).worker.cpuNice).toBe(19);
+      expect(problemsOf([], { WORKER_CPU_NICE: '-1' })).toEqual(['WORKER_CPU_NICE: must be an integer between 0 and 19, got "-1"']);
+      expect(problemsOf([], { WORKER_CPU_NICE: '20' })).toEqual(['WORKER_CPU_NICE: must be an integer between 0 and 19, got "20"']);
+    });
+
     it('refuses fractions and words', () => {
       expect(problemsOf([], { PORT: '80.5', LOCK_WAIT_TIMEOUT_MS: 'ten' })).toEqual([
         'PORT: must be a port number, got "80.5"',

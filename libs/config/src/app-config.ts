@@ -51,6 +51,11 @@ export interface AppConfig {
     dbLatencyTolerance: number | null;
     minConcurrency: number;
     /**
+     * WORKER_CPU_NICE: the niceness the worker lowers its CPU priority to at start (0: unchanged),
+     * so that on a host it shares with the API the kernel serves live requests first.
+     */
+    cpuNice: number;
+    /**
      * WORKER_VERSION_QUEUES: the ingress queue is forwarded, per customer, to the queue of the
      * worker version the customer is assigned to (docs/releases.md, "Workers"); off: every worker
      * processes the ingress queue itself.
@@ -242,6 +247,7 @@ export function loadConfig(required: readonly ConfigKey[], env: Env = process.en
       dbLatencyTargetMs: int('WORKER_DB_LATENCY_TARGET_MS', 20, 1, 60000),
       dbLatencyTolerance: latencyTolerance(num('WORKER_DB_LATENCY_TOLERANCE', 5, 0, 1000)),
       minConcurrency: int('WORKER_MIN_CONCURRENCY', 1, 1, 500),
+      cpuNice: int('WORKER_CPU_NICE', 0, 0, 19),
       versionQueues: bool('WORKER_VERSION_QUEUES'),
       forwardConcurrency: int('WORKER_FORWARD_CONCURRENCY', 200, 10, 10000),
     },

@@ -77,7 +77,9 @@ export function benchOptions(argv: string[], log: (line: string) => void): Bench
     profileAt: values.profile ? Number(values['profile-clients']) : undefined,
     skipSqs: values['skip-sqs'],
     logLevel: values['log-level'],
-    appEnv: appEnvFrom(values.env),
+    // Everything shares this host's cores, so the workers yield the CPU to the API, as
+    // docs/operations.md ("CPU priority") advises for such a host; `--env WORKER_CPU_NICE=0` undoes it.
+    appEnv: { WORKER_CPU_NICE: '5', ...appEnvFrom(values.env) },
     log,
   };
 }
@@ -474,6 +476,7 @@ export function benchMarkdown(result: BenchResult): string {
   const cpu = cpuTable(result.phases);
   const lines = [
     `Run ${result.runTag}, ${result.startedAt}, ${result.machine.cpus} x ${result.machine.cpuModel}, ${result.machine.memoryGiB} GiB, ${result.machine.os}, Node ${result.machine.node}.`,
+    `Settings given to the apps: ${Object.entries(result.options.appEnv).map(([name, value]) => `${name}=${value}`).join(' ') || 'none'}.`,
     '',
     markdownTable(TABLE_HEADER, result.phases.map(tableRow)),
     '',
