@@ -76,6 +76,7 @@ export class WorkerModule implements OnApplicationBootstrap, BeforeApplicationSh
               pollers: c.worker.pollers,
               waitTimeSeconds: c.worker.waitTimeSeconds,
               maxInFlight: c.worker.maxInFlight,
+              deleteLingerMs: c.worker.deleteLingerMs,
               shutdownGraceMs: c.worker.shutdownGraceMs,
               // One connection stays with the outbox relay.
               maxConcurrency: Math.max(1, c.databasePoolSize - 1),

@@ -117,8 +117,8 @@ describe('loading the configuration', () => {
       ]);
     });
 
-    it('reads the worker\'s CPU niceness: 0 (unchanged) unless set, 0..19', () => {
-      expect(loadConfig([], {}).worker.cpuNice).toBe(0);
+    it('reads the worker\'s CPU niceness (0 unless set, 0..19) and its delete linger (25 ms unless set)', () => {
+      expect(loadConfig([], {}).worker).toMatchObject({ cpuNice: 0, deleteLingerMs: 25 });
       expect(loadConfig([], { WORKER_CPU_NICE: '19' }).worker.cpuNice).toBe(19);
       expect(problemsOf([], { WORKER_CPU_NICE: '-1' })).toEqual(['WORKER_CPU_NICE: must be an integer between 0 and 19, got "-1"']);
       expect(problemsOf([], { WORKER_CPU_NICE: '20' })).toEqual(['WORKER_CPU_NICE: must be an integer between 0 and 19, got "20"']);

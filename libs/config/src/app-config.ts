@@ -43,6 +43,8 @@ export interface AppConfig {
     pollers: number;
     waitTimeSeconds: number;
     maxInFlight: number;
+    /** SQS_DELETE_LINGER_MS: how long a processed message waits for others to share a DeleteMessageBatch. */
+    deleteLingerMs: number;
     shutdownGraceMs: number;
     /** AIMD concurrency from the database's latency (docs/operations.md); off: always pool - 1. */
     adaptiveConcurrency: boolean;
@@ -242,6 +244,7 @@ export function loadConfig(required: readonly ConfigKey[], env: Env = process.en
       pollers: int('SQS_POLLERS', 4, 1, 32),
       waitTimeSeconds: int('SQS_WAIT_TIME_SECONDS', 10, 0, 20),
       maxInFlight: int('SQS_MAX_IN_FLIGHT', 20, 10, 10000),
+      deleteLingerMs: int('SQS_DELETE_LINGER_MS', 25, 0, 1000),
       shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 20000, 0, 25000),
       adaptiveConcurrency: bool('WORKER_ADAPTIVE_CONCURRENCY', true),
       dbLatencyTargetMs: int('WORKER_DB_LATENCY_TARGET_MS', 20, 1, 60000),

@@ -2,8 +2,10 @@ import { DeleteMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 
 /**
  * Deletes processed messages in DeleteMessageBatch calls of up to 10, flushing as soon as 10
- * are waiting or after a few milliseconds: a FIFO group only delivers its next message once the
- * previous one is deleted, so deletes must not wait for the rest of their receive batch.
+ * are waiting or `lingerMs` after the first: a FIFO group only delivers its next message once the
+ * previous one is deleted, so deletes must not wait for the rest of their receive batch. The
+ * linger trades that delay for fuller batches: at 5 ms a worker draining 100-300 messages a
+ * second sent batches of 1-4, and SQS calls cost CPU on both ends (and money on AWS).
  */
 export class DeleteBatcher {
   private pending: Array<{ receiptHandle: string; done: (failure?: string) => void }> = [];
@@ -12,7 +14,7 @@ export class DeleteBatcher {
   constructor(
     private readonly client: SQSClient,
     private readonly queueUrl: string,
-    private readonly lingerMs = 5,
+    private lingerMs = 25,
   ) {}
 
   /** Resolves with undefined once deleted, or with the failure message. */
@@ -22,6 +24,12 @@ export class DeleteBatcher {
       if (this.pending.length >= 10) this.flush();
       else this.timer ??= setTimeout(() => this.flush(), this.lingerMs);
     });
+  }
+
+  /** From now on deletes go out at once, and so do those waiting: a shutdown waits for no batch to fill. */
+  stopLingering(): void {
+    this.lingerMs = 0;
+    if (this.pending.length > 0) this.flush();
   }
 
   private flush(): void {

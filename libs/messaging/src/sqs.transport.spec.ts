@@ -147,6 +147,22 @@ describe('SqsTransport (stub client)', () => {
     expect(sqs.named('ChangeMessageVisibilityCommand').map((call) => call.input.VisibilityTimeout)).toEqual([7, 0]);
   });
 
+  it('deletes in batches: at once when 10 are done, the rest after the linger, or at once on drain', async () => {
+    let handled = 0;
+    await start({ deleteLingerMs: 60_000, maxConcurrency: 10 });
+    transport.addHandler('greet', async () => void handled++);
+    sqs.receives[0].answer(Array.from({ length: 13 }, (_, i) => message(`greet:${i}`, `g${i}`)));
+    await waitFor(() => handled === 13 && sqs.named('DeleteMessageBatchCommand').length === 1);
+    expect(sqs.named('DeleteMessageBatchCommand')[0].input.Entries).toHaveLength(10);
+    // The other three wait for company (a minute here) until the drain sends them at once.
+    await new Promise((next) => setImmediate(next));
+    expect(sqs.named('DeleteMessageBatchCommand')).toHaveLength(1);
+    const drain = transport.drain();
+    for (const receive of sqs.receives) receive.answer([]);
+    await drain;
+    expect(sqs.named('DeleteMessageBatchCommand').map((call) => call.input.Entries.length)).toEqual([10, 3]);
+  });
+
   it('runs one key’s messages one after another and other keys meanwhile', async () => {
     const firstOfA = deferred<void>();
     const order: string[] = [];

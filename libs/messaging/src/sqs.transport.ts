@@ -34,6 +34,8 @@ export interface SqsTransportOptions<T> extends FailurePolicyOptions {
   waitTimeSeconds?: number;
   /** Receiving pauses while this many messages are unfinished. */
   maxInFlight?: number;
+  /** How long a processed message may wait for others to share its DeleteMessageBatch (delete-batcher.ts). */
+  deleteLingerMs?: number;
   /** Read from the queue when not given. */
   visibilityTimeoutSeconds?: number;
   /** How long SIGTERM waits for running messages before releasing them. */
@@ -100,7 +102,7 @@ export class SqsTransport<T = unknown> extends Server implements CustomTransport
 
   constructor(private readonly options: SqsTransportOptions<T>) {
     super();
-    this.deleter = new DeleteBatcher(options.client, options.queueUrl);
+    this.deleter = new DeleteBatcher(options.client, options.queueUrl, options.deleteLingerMs);
     this.slots = new Semaphore(options.maxConcurrency ?? 10);
     this.failures = new FailurePolicy(options);
     this.heartbeat = new VisibilityHeartbeat(
@@ -160,6 +162,7 @@ export class SqsTransport<T = unknown> extends Server implements CustomTransport
 
   private async drainOnce(): Promise<void> {
     this.stopping = true;
+    this.deleter.stopLingering();
     const grace = this.options.shutdownGraceMs ?? 20_000;
     const graceTimer = new AbortController();
     const graceOver = sleep(grace, undefined, { signal: graceTimer.signal }).catch(() => undefined);

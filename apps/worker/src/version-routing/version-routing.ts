@@ -147,6 +147,7 @@ export class VersionRouting {
       pollers: c.worker.pollers,
       waitTimeSeconds: c.worker.waitTimeSeconds,
       maxInFlight: c.worker.maxInFlight,
+      deleteLingerMs: c.worker.deleteLingerMs,
       shutdownGraceMs: c.worker.shutdownGraceMs,
       isTransient: isTransientError,
     };
