@@ -147,7 +147,7 @@ describe('SqsTransport (stub client)', () => {
     expect(sqs.named('ChangeMessageVisibilityCommand').map((call) => call.input.VisibilityTimeout)).toEqual([7, 0]);
   });
 
-  it('deletes in batches: at once when 10 are done, the rest after the linger, or at once on drain', async () => {
+  it('deletes in batches: 10 at once, the rest held for the linger and sent at once when the transport drains', async () => {
     let handled = 0;
     await start({ deleteLingerMs: 60_000, maxConcurrency: 10 });
     transport.addHandler('greet', async () => void handled++);
