@@ -28,6 +28,7 @@ import { OrderProcessingService } from '@orderflow/orders/order-processing.servi
 import { AdaptiveLimiter, AimdController } from '@orderflow/orders/adaptive-concurrency';
 import { workerConcurrencyLimit, workerLatencyTarget } from '@orderflow/observability/metrics';
 import { WORKER_LIMITER } from './order-messages.controller';
+import { databaseSlots, messageSlots } from './worker-slots';
 
 /** Messages in progress beyond the transactions the adaptive limit admits (see WORKER_LIMITER). */
 const SPARE_MESSAGE_SLOTS = 2;
@@ -78,22 +79,22 @@ export class WorkerModule implements OnApplicationBootstrap, BeforeApplicationSh
               maxInFlight: c.worker.maxInFlight,
               deleteLingerMs: c.worker.deleteLingerMs,
               shutdownGraceMs: c.worker.shutdownGraceMs,
-              // One connection stays with the outbox relay.
-              maxConcurrency: Math.max(1, c.databasePoolSize - 1),
+              maxConcurrency: messageSlots(c),
               isTransient: isTransientError,
             });
           },
         },
         {
-          // Live REST traffic first: only as many transactions at once as keep them within the
-          // latency target (the backlog takes what is left), and at most two more messages in
-          // progress than that: each may hold its customer's lock, which REST orders of that customer
-          // would wait for, and two spare slots keep a message waiting for a busy customer's lock
-          // from stopping the others. See docs/operations.md.
+          // Live REST traffic first: only as many transactions (placement batches) at once as
+          // keep them within the latency target (the backlog takes what is left), and at most two
+          // more messages in progress than those can place: each may hold its customer's lock,
+          // which REST orders of that customer would wait for, and two spare slots keep a message
+          // waiting for a busy customer's lock from stopping the others. See docs/operations.md.
           provide: WORKER_LIMITER,
           inject: [OrderProcessingService, APP_CONFIG],
           useFactory: (processing: OrderProcessingService, c: AppConfig) => {
-            const max = Math.max(1, c.databasePoolSize - 1);
+            const max = databaseSlots(c);
+            const messagesFor = (transactions: number) => Math.min(messageSlots(c), transactions * c.placementBatch + SPARE_MESSAGE_SLOTS);
             if (c.worker.adaptiveConcurrency) {
               const aimd = new AimdController({
                 min: Math.min(c.worker.minConcurrency, max),
@@ -108,9 +109,9 @@ export class WorkerModule implements OnApplicationBootstrap, BeforeApplicationSh
               });
               workerConcurrencyLimit.set(aimd.limit);
               processing.admitTransactionsThrough(new AdaptiveLimiter(() => aimd.limit));
-              return new AdaptiveLimiter(() => Math.min(max, aimd.limit + SPARE_MESSAGE_SLOTS));
+              return new AdaptiveLimiter(() => messagesFor(aimd.limit));
             }
-            return new AdaptiveLimiter(() => max);
+            return new AdaptiveLimiter(() => messagesFor(max));
           },
         },
         {

@@ -124,6 +124,12 @@ describe('loading the configuration', () => {
       expect(problemsOf([], { WORKER_CPU_NICE: '20' })).toEqual(['WORKER_CPU_NICE: must be an integer between 0 and 19, got "20"']);
     });
 
+    it('reads the placement batch (10 orders unless set, 1..100)', () => {
+      expect(loadConfig([], {}).placementBatch).toBe(10);
+      expect(loadConfig([], { PLACEMENT_BATCH: '1' }).placementBatch).toBe(1);
+      expect(problemsOf([], { PLACEMENT_BATCH: '0' })).toEqual(['PLACEMENT_BATCH: must be an integer between 1 and 100, got "0"']);
+    });
+
     it('refuses fractions and words', () => {
       expect(problemsOf([], { PORT: '80.5', LOCK_WAIT_TIMEOUT_MS: 'ten' })).toEqual([
         'PORT: must be a port number, got "80.5"',

@@ -21,6 +21,11 @@ export interface AppConfig {
   databaseReplicaUrl?: string;
   redisUrl?: string;
   databasePoolSize: number;
+  /**
+   * PLACEMENT_BATCH: the most orders one database statement places, orders of different customers
+   * that are ready at the same moment (PlacementBatcher, API and worker); 1: one order per statement.
+   */
+  placementBatch: number;
   /** How the apps connect to PostgreSQL (both URLs): TLS, IAM authentication, prepared statements. */
   database: DatabaseConnectionConfig;
   lockTtlMs: number;
@@ -219,6 +224,7 @@ export function loadConfig(required: readonly ConfigKey[], env: Env = process.en
     databaseReplicaUrl: url('DATABASE_REPLICA_URL', ['postgres', 'postgresql']),
     redisUrl: url('REDIS_URL', ['redis', 'rediss']),
     databasePoolSize: int('DATABASE_POOL_SIZE', 10, 1, 500),
+    placementBatch: int('PLACEMENT_BATCH', 10, 1, 100),
     database: {
       tls: 'disable',
       iamAuth: bool('DATABASE_IAM_AUTH'),

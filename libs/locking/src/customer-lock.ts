@@ -138,6 +138,7 @@ export class CustomerLock {
   }
 }
 
-function lockKey(customerId: string): string {
+/** The Redis key of a customer's lock. */
+export function lockKey(customerId: string): string {
   return `orderflow:lock:customer:{${customerId}}`;
 }

@@ -42,6 +42,19 @@ export const staleLockCommits = new Counter({
   registers: [metricsRegistry],
 });
 
+export const placementBatchSize = new Histogram({
+  name: 'orderflow_placement_batch_orders',
+  help: 'Orders per placement batch (PLACEMENT_BATCH): one database statement and commit each',
+  buckets: [1, 2, 3, 5, 8, 13, 20, 50, 100],
+  registers: [metricsRegistry],
+});
+
+export const placementBatchFallbacks = new Counter({
+  name: 'orderflow_placement_batch_fallbacks_total',
+  help: 'Placement batches found out of date when written (nothing written; their orders were then placed one by one)',
+  registers: [metricsRegistry],
+});
+
 export const maintenanceModeGauge = new Gauge({
   name: 'orderflow_maintenance_mode',
   help: '1 while the API enqueues orders instead of processing them',

@@ -11,7 +11,8 @@ import { onOrderConnection } from '@orderflow/persistence/order-session';
 import { lockWaitDuration, orderOutcomes, orderProcessingDuration, staleLockCommits } from '@orderflow/observability/metrics';
 import { OrderNotCancellableError, OrderNotFoundError, StaleLockError } from './order-errors';
 import { CommandContext, orderEvent } from './order-events';
-import { placeOrder, PlaceOrderResult } from './placement';
+import { placeBatch, placeOrder, PlaceOrderResult, PlacementRequest } from './placement';
+import { PlacementBatcher } from './placement-batcher';
 
 export type { PlaceOrderResult };
 
@@ -36,6 +37,7 @@ const STALE_LOCK_ATTEMPTS = 3;
 export class OrderProcessingService {
   private readonly transactionListeners: Array<(durationMs: number) => void> = [];
   private gate: TransactionGate | null = null;
+  private batcher: PlacementBatcher | null = null;
 
   constructor(
     private readonly db: DataSource,
@@ -65,13 +67,22 @@ export class OrderProcessingService {
     lease: Pick<LockLease, 'fenceToken' | 'signal'>,
     requestHash = requestFingerprint(command),
   ): Promise<PlaceOrderResult> {
-    const result = await this.databaseWork(() =>
-      onOrderConnection(this.db, (manager) =>
-        placeOrder(manager, command, requestHash, context, lease.fenceToken, this.version, () => {
-          if (lease.signal.aborted) throw new StaleLockError(command.customerId);
-        }),
-      ),
-    );
+    const request: PlacementRequest = {
+      command,
+      requestHash,
+      context,
+      fenceToken: lease.fenceToken,
+      beforeWrite: () => {
+        if (lease.signal.aborted) throw new StaleLockError(command.customerId);
+      },
+    };
+    const result = this.batcher
+      ? await this.batcher.place(request)
+      : await this.databaseWork(() =>
+          onOrderConnection(this.db, (manager) =>
+            placeOrder(manager, command, requestHash, context, lease.fenceToken, this.version, request.beforeWrite),
+          ),
+        );
     if (result.created) orderOutcomes.inc({ status: result.order.status, reason: result.order.rejectionReason ?? '', source: context.source });
     return result;
   }
@@ -130,6 +141,17 @@ export class OrderProcessingService {
    */
   admitTransactionsThrough(gate: TransactionGate): void {
     this.gate = gate;
+  }
+
+  /**
+   * Places the orders that are ready at the same moment (different customers, each under its own
+   * lock) in batches of up to `maxBatch`, each batch one database work (PlacementBatcher); 1 turns it off.
+   */
+  batchPlacements(maxBatch: number): void {
+    this.batcher =
+      maxBatch > 1
+        ? new PlacementBatcher(maxBatch, (work) => this.databaseWork(work), (requests) => onOrderConnection(this.db, (manager) => placeBatch(manager, requests, this.version)))
+        : null;
   }
 
   /** The database part of one command: admitted through the gate, its duration told to the listeners. */

@@ -21,7 +21,11 @@ export const CORE_HEALTH_CHECKS = Symbol('CORE_HEALTH_CHECKS');
     {
       provide: OrderProcessingService,
       inject: [PRIMARY_DB, CustomerLock, APP_CONFIG],
-      useFactory: (db: DataSource, lock: CustomerLock, config: AppConfig) => new OrderProcessingService(db, lock, config.version),
+      useFactory: (db: DataSource, lock: CustomerLock, config: AppConfig) => {
+        const processing = new OrderProcessingService(db, lock, config.version);
+        processing.batchPlacements(config.placementBatch);
+        return processing;
+      },
     },
     { provide: OrderQueriesService, inject: [PRIMARY_DB], useFactory: (db: DataSource) => new OrderQueriesService(db) },
     { provide: AccountsService, inject: [PRIMARY_DB], useFactory: (db: DataSource) => new AccountsService(db) },

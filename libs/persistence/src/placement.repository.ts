@@ -42,11 +42,30 @@ export interface RecordCondition {
  * The snapshot statement's one row. JSON carries bigint as a number, so the fencing token (up to
  * 2^63) comes as text; the amounts stay within 2^53.
  */
-type SnapshotRow = {
+export type SnapshotRow = {
   customer: (CustomerRecord & { row_version: string }) | null;
   existing: OrderRecord | null;
   stock: Array<[string, number]> | null;
 };
+
+/** Decodes a snapshot row (one per order: the batched placement reads several at once). */
+export function toSnapshot({ customer, existing, stock }: SnapshotRow): PlacementSnapshot {
+  return {
+    customer: customer ? toAccount(customer) : null,
+    rowVersion: customer?.row_version ?? null,
+    fenceToken: customer ? String(customer.fence_token) : null,
+    existing: existing ? toOrder({ ...existing, created_at: new Date(existing.created_at), updated_at: new Date(existing.updated_at) }) : null,
+    stock: new Map(stock ?? []),
+  };
+}
+
+/** The customer, the order already placed under the clientOrderId (alias `q` names the order asked for), as JSON. */
+export const SNAPSHOT_CUSTOMER_AND_EXISTING = (customerId: string, clientOrderId: string) => `
+  (SELECT row_to_json(c) FROM (
+    SELECT id, currency, credit_limit_cents, open_balance_cents, last_order_number,
+      fence_token::text AS fence_token, xmin::text AS row_version
+    FROM customers WHERE id = ${customerId}) c) AS customer,
+  (SELECT row_to_json(o) FROM (${SELECT_ORDER_COLUMNS} WHERE o.customer_id = ${customerId} AND o.client_order_id = ${clientOrderId}) o) AS existing`;
 
 /** SQLSTATE 23514: a CHECK constraint refused the write (stock would fall below zero). */
 const CHECK_VIOLATION = '23514';
@@ -76,23 +95,11 @@ export class PlacementRepository {
   async snapshot(manager: EntityManager, args: SnapshotArgs): Promise<PlacementSnapshot> {
     const [row] = await queryPrepared<SnapshotRow>(
       manager,
-      `SELECT
-         (SELECT row_to_json(c) FROM (
-           SELECT id, currency, credit_limit_cents, open_balance_cents, last_order_number,
-             fence_token::text AS fence_token, xmin::text AS row_version
-           FROM customers WHERE id = $1) c) AS customer,
-         (SELECT row_to_json(o) FROM (${SELECT_ORDER_COLUMNS} WHERE o.customer_id = $1 AND o.client_order_id = $2) o) AS existing,
+      `SELECT ${SNAPSHOT_CUSTOMER_AND_EXISTING('$1', '$2')},
          (SELECT json_agg(json_build_array(sku, available)) FROM inventory WHERE sku = ANY($3::varchar[])) AS stock`,
       [args.customerId, args.clientOrderId, [...args.skus].sort()],
     );
-    const { customer, existing } = row;
-    return {
-      customer: customer ? toAccount(customer) : null,
-      rowVersion: customer?.row_version ?? null,
-      fenceToken: customer ? String(customer.fence_token) : null,
-      existing: existing ? toOrder({ ...existing, created_at: new Date(existing.created_at), updated_at: new Date(existing.updated_at) }) : null,
-      stock: new Map(row.stock ?? []),
-    };
+    return toSnapshot(row);
   }
 
   /** Writes the placement; 'conflict' when the snapshot it was decided on is out of date (nothing written). */
@@ -176,13 +183,13 @@ export class PlacementRepository {
 }
 
 /** The unique key on (customer_id, client_order_id): a concurrent placement of the same clientOrderId won. */
-function isDuplicatePlacement(error: unknown): boolean {
+export function isDuplicatePlacement(error: unknown): boolean {
   const { code, constraint } = (error ?? {}) as { code?: unknown; constraint?: unknown };
   return code === '23505' && constraint === 'orders_customer_client_order_id_key';
 }
 
 /** The stock's `available >= 0` CHECK: another order took the stock since the snapshot. */
-function isStockExhausted(error: unknown): boolean {
+export function isStockExhausted(error: unknown): boolean {
   const { code, table } = (error ?? {}) as { code?: unknown; table?: unknown };
   return code === CHECK_VIOLATION && table === 'inventory';
 }

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { messageSlots } from '../worker-slots';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type Redis from 'ioredis';
 import { DataSource } from 'typeorm';
@@ -85,7 +86,7 @@ export class VersionRouting {
 
   /** Options of the worker's own version queue transport. */
   ownQueueOptions(): SqsTransportOptions<OrderMessage> {
-    return { ...this.versionQueueOptions(this.ownQueue), role: 'version', maxConcurrency: Math.max(1, this.config.databasePoolSize - 1) };
+    return { ...this.versionQueueOptions(this.ownQueue), role: 'version', maxConcurrency: messageSlots(this.config) };
   }
 
   bindOwnTransport(transport: SqsTransport<OrderMessage>): void {
