@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import { Lock, Redlock } from '@sesamecare-oss/redlock';
 import { KeyedMutex } from './keyed-mutex';
+import { SameTurnPipeline } from './same-turn-pipeline';
 import { drawTokenArgs, drawTokenLua, fenceKey, tokenOf } from './fence-token';
 
 export interface LockLease {
@@ -34,8 +35,14 @@ const ACQUIRE_AND_FENCE_SCRIPT = `
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return false end
 ${drawTokenLua(2, 3)}`;
 
-type LockRedis = Redis & {
-  orderflowAcquireAndFence(lockKey: string, fenceKey: string, value: string, ttlMs: string, nowEpoch: string, counterLimit: string): Promise<[string, number] | null>;
+/** Deletes the lock only if it is still the holder's (its random value), as redlock's release does. */
+const RELEASE_SCRIPT = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
+type LockCommands = {
+  orderflowAcquireAndFence(lockKey: string, fenceKey: string, value: string, ttlMs: string, nowEpoch: string, counterLimit: string): unknown;
+  orderflowReleaseLock(lockKey: string, value: string): unknown;
 };
 
 /** redlock's default clock drift allowance: a lock is taken to expire this much before its TTL. */
@@ -43,22 +50,27 @@ const DRIFT_FACTOR = 0.01;
 
 /**
  * The per-customer lock that makes one customer's work sequential across every instance: a lock
- * in Redis taken together with its fencing token, then extended while the work runs and released
- * at the end by redlock (single-instance redlock: the lock is a key with a random value).
+ * in Redis taken together with its fencing token, extended while the work runs by redlock
+ * (single-instance redlock: the lock is a key with a random value), and released by a script that
+ * deletes it only if it still holds that value.
  */
 export class CustomerLock {
   private readonly redlock: Redlock;
   private readonly local = new KeyedMutex();
   private readonly retryDelayMs = 10;
 
-  private readonly redis: LockRedis;
+  /** The acquire and release scripts of locks taken or let go together travel as one pipeline. */
+  private readonly scripts: SameTurnPipeline;
 
   constructor(
     redis: Redis,
     private readonly options: CustomerLockOptions,
   ) {
-    this.redis = redis as LockRedis;
-    if (typeof this.redis.orderflowAcquireAndFence !== 'function') redis.defineCommand('orderflowAcquireAndFence', { numberOfKeys: 2, lua: ACQUIRE_AND_FENCE_SCRIPT });
+    this.scripts = new SameTurnPipeline(redis);
+    if (typeof (redis as Redis & Partial<LockCommands>).orderflowAcquireAndFence !== 'function') {
+      redis.defineCommand('orderflowAcquireAndFence', { numberOfKeys: 2, lua: ACQUIRE_AND_FENCE_SCRIPT });
+      redis.defineCommand('orderflowReleaseLock', { numberOfKeys: 1, lua: RELEASE_SCRIPT });
+    }
     // redlock's scripts SELECT `db` themselves (default 0): the lock key must be where the acquire script put it.
     this.redlock = new Redlock([redis], { db: redis.options.db ?? 0, retryCount: 0, automaticExtensionThreshold: 500 });
     // Failed extensions are reported through the lease's signal, not as unhandled events.
@@ -76,7 +88,7 @@ export class CustomerLock {
       } finally {
         extender.stop();
         // A lock that expired is simply gone; fencing already kept its holder from committing.
-        await this.redlock.release(lock, { retryCount: 0 }).catch(() => undefined);
+        await this.release(lock);
       }
     });
   }
@@ -84,7 +96,12 @@ export class CustomerLock {
   /** Acquires a lock with a caller-chosen TTL and no extension: for tests of expiry and fencing. */
   async acquireUnextended(customerId: string, ttlMs: number): Promise<{ fenceToken: string; release(): Promise<void> }> {
     const { lock, fenceToken } = await this.acquire(customerId, ttlMs);
-    return { fenceToken, release: async () => void (await this.redlock.release(lock, { retryCount: 0 }).catch(() => undefined)) };
+    return { fenceToken, release: () => this.release(lock) };
+  }
+
+  /** Lets go of the lock if it is still this holder's; a failure leaves it to expire. */
+  private async release(lock: Lock): Promise<void> {
+    await this.scripts.run((pipeline) => (pipeline as ChainableCommander & LockCommands).orderflowReleaseLock(lock.resources[0], lock.value)).catch(() => undefined);
   }
 
   /** Tries every 10-20 ms (redlock's retry delay and jitter) until the wait timeout. */
@@ -96,7 +113,9 @@ export class CustomerLock {
       const attemptedAt = Date.now();
       let drawn: [string, number] | null;
       try {
-        drawn = await this.redis.orderflowAcquireAndFence(key, fenceKey(customerId), value, String(ttlMs), ...drawTokenArgs());
+        drawn = await this.scripts.run<[string, number] | null>((pipeline) =>
+          (pipeline as ChainableCommander & LockCommands).orderflowAcquireAndFence(key, fenceKey(customerId), value, String(ttlMs), ...drawTokenArgs()),
+        );
       } catch (error) {
         throw new LockUnavailableError(customerId, error);
       }
