@@ -1,7 +1,7 @@
 import { EntityManager } from 'typeorm';
 import { NewOrderRow } from './orders.repository';
 import { OutboxEvent } from './outbox.repository';
-import { isDuplicatePlacement, isStockExhausted, PlacementSnapshot, RecordCondition, SNAPSHOT_CUSTOMER_AND_EXISTING, SnapshotRow, toSnapshot } from './placement.repository';
+import { isDuplicatePlacement, isStockExhausted, PlacementSnapshot, RecordCondition, SNAPSHOT_CUSTOMER_AND_EXISTING, SnapshotRow, TAKE_STOCK_IN_SKU_ORDER, toSnapshot } from './placement.repository';
 import { queryPrepared } from './sql';
 
 /** One order of a batch, written as PlacementRepository.record would write it alone. */
@@ -92,11 +92,7 @@ export class PlacementBatchRepository {
            FROM unnest($18::uuid[], $19::smallint[], $20::varchar[], $21::int[], $22::bigint[])
              AS item(order_id, line_no, sku, quantity, unit_price_cents)
            JOIN new_order ON new_order.id = item.order_id),
-         locked_stock AS (
-           SELECT sku FROM inventory WHERE sku = ANY($23::varchar[]) AND EXISTS (SELECT FROM customer) ORDER BY sku FOR UPDATE),
-         stock AS (
-           UPDATE inventory SET available = available - ($24::int[])[array_position($23::varchar[], sku)], updated_at = now()
-           WHERE sku IN (SELECT sku FROM locked_stock)),
+         ${TAKE_STOCK_IN_SKU_ORDER},
          event AS (
            INSERT INTO outbox_events (event_id, customer_id, type, payload)
            SELECT e.event_id, e.customer_id, e.type, e.payload

@@ -67,6 +67,17 @@ export const SNAPSHOT_CUSTOMER_AND_EXISTING = (customerId: string, clientOrderId
     FROM customers WHERE id = ${customerId}) c) AS customer,
   (SELECT row_to_json(o) FROM (${SELECT_ORDER_COLUMNS} WHERE o.customer_id = ${customerId} AND o.client_order_id = ${clientOrderId}) o) AS existing`;
 
+/**
+ * The writes' stock CTEs, given `customer` (the customer rows written) and $23 / $24 (the SKUs
+ * taken, sorted, and their quantities): row locks in SKU order after the customers', then each
+ * taken relative to the current row, so the `available >= 0` CHECK refuses more than there is.
+ */
+export const TAKE_STOCK_IN_SKU_ORDER = `locked_stock AS (
+           SELECT sku FROM inventory WHERE sku = ANY($23::varchar[]) AND EXISTS (SELECT FROM customer) ORDER BY sku FOR UPDATE),
+         stock AS (
+           UPDATE inventory SET available = available - ($24::int[])[array_position($23::varchar[], sku)], updated_at = now()
+           WHERE sku IN (SELECT sku FROM locked_stock))`;
+
 /** SQLSTATE 23514: a CHECK constraint refused the write (stock would fall below zero). */
 const CHECK_VIOLATION = '23514';
 
@@ -136,11 +147,7 @@ export class PlacementRepository {
            SELECT new_order.id, item.line_no, item.sku, item.quantity, item.unit_price_cents
            FROM new_order, unnest($13::smallint[], $14::varchar[], $15::int[], $16::bigint[])
              AS item(line_no, sku, quantity, unit_price_cents)),
-         locked_stock AS (
-           SELECT sku FROM inventory WHERE sku = ANY($23::varchar[]) AND EXISTS (SELECT FROM customer) ORDER BY sku FOR UPDATE),
-         stock AS (
-           UPDATE inventory SET available = available - ($24::int[])[array_position($23::varchar[], sku)], updated_at = now()
-           WHERE sku IN (SELECT sku FROM locked_stock)),
+         ${TAKE_STOCK_IN_SKU_ORDER},
          event AS (
            INSERT INTO outbox_events (event_id, customer_id, type, payload) SELECT $19::uuid, customer.id, $20::varchar, $21::jsonb FROM customer)
          SELECT EXISTS (SELECT FROM customer) AS recorded`,
