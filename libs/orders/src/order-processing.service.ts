@@ -11,7 +11,7 @@ import { onOrderConnection } from '@orderflow/persistence/order-session';
 import { lockWaitDuration, orderOutcomes, orderProcessingDuration, staleLockCommits } from '@orderflow/observability/metrics';
 import { OrderNotCancellableError, OrderNotFoundError, StaleLockError } from './order-errors';
 import { CommandContext, orderEvent } from './order-events';
-import { placeBatch, placeOrder, PlaceOrderResult, PlacementRequest } from './placement';
+import { placeBatch, PlaceOrderResult, PlacementRequest, placeRequest } from './placement';
 import { PlacementBatcher } from './placement-batcher';
 
 export type { PlaceOrderResult };
@@ -78,11 +78,7 @@ export class OrderProcessingService {
     };
     const result = this.batcher
       ? await this.batcher.place(request)
-      : await this.databaseWork(() =>
-          onOrderConnection(this.db, (manager) =>
-            placeOrder(manager, command, requestHash, context, lease.fenceToken, this.version, request.beforeWrite),
-          ),
-        );
+      : await this.databaseWork(() => onOrderConnection(this.db, (manager) => placeRequest(manager, request, this.version)));
     if (result.created) orderOutcomes.inc({ status: result.order.status, reason: result.order.rejectionReason ?? '', source: context.source });
     return result;
   }

@@ -39,7 +39,12 @@ export async function placeOrder(
   version: string | null,
   beforeWrite: () => void = () => undefined,
 ): Promise<PlaceOrderResult> {
-  const request: PlacementRequest = { command, requestHash, context, fenceToken, beforeWrite };
+  return placeRequest(manager, { command, requestHash, context, fenceToken, beforeWrite }, version);
+}
+
+/** placeOrder for a request as OrderProcessingService and placeBatch hold it. */
+export async function placeRequest(manager: EntityManager, request: PlacementRequest, version: string | null): Promise<PlaceOrderResult> {
+  const { command, beforeWrite } = request;
   for (let attempt = 1; attempt <= PLACEMENT_ATTEMPTS; attempt++) {
     const snapshot = await placements.snapshot(manager, { customerId: command.customerId, clientOrderId: command.clientOrderId, skus: skusOf(command) });
     const plan = planPlacement(request, snapshot, version);
@@ -74,8 +79,7 @@ export type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
  */
 export async function placeBatch(manager: EntityManager, requests: readonly PlacementRequest[], version: string | null): Promise<Settled<PlaceOrderResult>[]> {
   const outcomes: Settled<PlaceOrderResult>[] = new Array(requests.length);
-  const one = (request: PlacementRequest) =>
-    settle(() => placeOrder(manager, request.command, request.requestHash, request.context, request.fenceToken, version, request.beforeWrite));
+  const one = (request: PlacementRequest) => settle(() => placeRequest(manager, request, version));
 
   const batched: number[] = [];
   const after: number[] = [];

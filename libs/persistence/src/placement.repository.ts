@@ -59,7 +59,10 @@ export function toSnapshot({ customer, existing, stock }: SnapshotRow): Placemen
   };
 }
 
-/** The customer, the order already placed under the clientOrderId (alias `q` names the order asked for), as JSON. */
+/**
+ * The snapshot's customer and the order already placed under the clientOrderId, as JSON, for the
+ * SQL expressions given: parameters (one order) or the columns of the batch's list of orders.
+ */
 export const SNAPSHOT_CUSTOMER_AND_EXISTING = (customerId: string, clientOrderId: string) => `
   (SELECT row_to_json(c) FROM (
     SELECT id, currency, credit_limit_cents, open_balance_cents, last_order_number,
