@@ -66,13 +66,17 @@ describe('request logging', () => {
     expect(refused.status).toBe(401);
 
     const [completed] = await capture.requestLines('log-req-1');
-    expect(completed).toMatchObject({ app: 'api', req: { id: 'log-req-1', method: 'POST', url: '/v1/orders' }, res: { statusCode: 201 } });
+    expect(completed).toMatchObject({ app: 'api', req: { id: 'log-req-1', method: 'POST', url: '/v1/orders' }, res: { statusCode: 201 }, responseTime: expect.any(Number), msg: 'request completed' });
     expect((await capture.requestLines('log-req-2'))[0]).toMatchObject({ res: { statusCode: 401 } });
 
     const everything = capture.raw.join('');
     expect(everything).not.toContain(key);
     expect(everything).not.toContain(badKey);
     expect(everything).not.toMatch(/bearer/i);
+  });
+
+  it("writes Nest's own log lines through the same JSON logger", () => {
+    expect(capture.lines).toContainEqual(expect.objectContaining({ app: 'api', context: 'NestApplication', msg: 'Nest application successfully started' }));
   });
 
   it('does not log health probes and metric scrapes', async () => {

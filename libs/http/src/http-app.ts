@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { DynamicModule, RequestMethod, Type } from '@nestjs/common';
+import { DynamicModule, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Logger, Params as PinoParams } from 'nestjs-pino';
+import { Logger, PARAMS_PROVIDER_TOKEN, Params as PinoParams } from 'nestjs-pino';
 import type { IncomingMessage } from 'node:http';
-import pino, { type DestinationStream } from 'pino';
-import type { Options as PinoHttpOptions } from 'pino-http';
+import pino, { type DestinationStream, type Logger as PinoLogger } from 'pino';
 import { AppConfig } from '@orderflow/config/app-config';
 import { httpRequestDuration, metricsRegistry } from '@orderflow/observability/metrics';
-import { REDACTED_PATHS, SCRUB_HOOKS } from '@orderflow/observability/logger';
+import { createLogger } from '@orderflow/observability/logger';
 import { ProblemDetailsFilter } from './problem-details.filter';
 import { BODY_LIMIT_BYTES } from './limits';
+import { logRequests } from './request-log';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -23,36 +23,23 @@ function requestId(req: IncomingMessage): string {
 }
 
 /**
- * Health probes and scrapes would drown the log. The logger runs as middleware through
- * @fastify/middie, which strips the matched route from `req.url` (it is `/` or `/?query` there),
- * so the path is read from `originalUrl`, which middie keeps intact.
- */
-export function isProbeRequest(req: IncomingMessage & { originalUrl?: string }): boolean {
-  return /^\/(health|metrics)(?:[/?]|$)/.test(req.originalUrl ?? req.url ?? '');
-}
-
-/**
- * nestjs-pino settings shared by every app: JSON logs, request id, secrets redacted. Logs go to
- * stdout unless `destination` is given (tests read the log from it). Stdout is written
- * asynchronously: lines logged while a write is under way go out together in the next one, instead
- * of one blocking write(2) per request (pino flushes what is left when the process exits).
+ * nestjs-pino settings shared by every app: Nest's logger writes JSON through pino, secrets
+ * redacted; logs go to stdout unless `destination` is given (tests read the log from it). Stdout
+ * is written asynchronously: lines logged while a write is under way go out together in the next
+ * one, instead of one blocking write(2) per request (pino flushes what is left at exit). No
+ * middleware (`forRoutes: []`): createHttpApp writes the access log from a Fastify hook with the
+ * same logger (see request-log.ts for why).
  */
 export function loggerParams(config: AppConfig, app: string, destination?: DestinationStream): PinoParams {
-  const options: PinoHttpOptions = {
-    level: config.logLevel,
-    base: { app, pid: process.pid },
-    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-    hooks: SCRUB_HOOKS,
-    genReqId: (req) => (req as IncomingMessage & { id?: string }).id ?? randomUUID(),
-    autoLogging: { ignore: isProbeRequest },
-    serializers: {
-      req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
-    },
-  };
-  return {
-    pinoHttp: [options, destination ?? pino.destination({ dest: 1, sync: false })],
-    forRoutes: [{ path: '*splat', method: RequestMethod.ALL }],
-  };
+  const logger = createLogger(config.logLevel, { app }, destination ?? pino.destination({ dest: 1, sync: false }));
+  return { pinoHttp: { logger }, forRoutes: [] };
+}
+
+/** The pino logger that loggerParams gave the app's LoggerModule. */
+function appLogger(app: NestFastifyApplication): PinoLogger {
+  const { pinoHttp } = app.get<PinoParams>(PARAMS_PROVIDER_TOKEN);
+  if (!pinoHttp || !('logger' in pinoHttp)) throw new Error('LoggerModule.forRoot was not given loggerParams()');
+  return pinoHttp.logger as PinoLogger;
 }
 
 /**
@@ -67,11 +54,12 @@ export async function createHttpApp(
   isTransient?: (error: unknown) => boolean,
 ): Promise<NestFastifyApplication> {
   metricsRegistry.setDefaultLabels({ version: config.version });
-  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, genReqId: requestId, return503OnClosing: true });
+  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, genReqId: requestId, return503OnClosing: true, skipMiddie: true });
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { bufferLogs: true });
   app.useLogger(app.get(Logger));
   app.useGlobalFilters(new ProblemDetailsFilter(isTransient));
   const fastify = app.getHttpAdapter().getInstance();
+  logRequests(fastify, appLogger(app));
   // JSON only: any other body type is answered 415 instead of reaching validation as a string.
   fastify.removeContentTypeParser('text/plain');
   fastify.addHook('onRequest', async (request) => {

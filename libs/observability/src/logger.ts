@@ -1,4 +1,4 @@
-import pino, { Logger, LoggerOptions } from 'pino';
+import pino, { DestinationStream, Logger, LoggerOptions } from 'pino';
 import { scrubSecrets } from './secret-scrubber';
 
 /** Paths never written to logs: credentials and API keys in headers, URLs and bodies. */
@@ -23,6 +23,6 @@ export const REDACTED_PATHS = [
 /** Serialised lines lose every value loaded from a secret bundle (see secret-scrubber). */
 export const SCRUB_HOOKS: LoggerOptions['hooks'] = { streamWrite: scrubSecrets };
 
-export function createLogger(level: string, base: Record<string, unknown> = {}): Logger {
-  return pino({ level, base: { ...base, pid: process.pid }, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, hooks: SCRUB_HOOKS });
+export function createLogger(level: string, base: Record<string, unknown> = {}, destination?: DestinationStream): Logger {
+  return pino({ level, base: { ...base, pid: process.pid }, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, hooks: SCRUB_HOOKS }, destination);
 }

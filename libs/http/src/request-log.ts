@@ -1,0 +1,32 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+
+/** Health probes and scrapes would drown the log. */
+export function isProbeRequest(url: string): boolean {
+  return /^\/(health|metrics)(?:[/?]|$)/.test(url);
+}
+
+/**
+ * One access-log line per answered request, once its response is sent, in pino-http's shape
+ * (`req` {id, method, url}, `res` {statusCode}, `responseTime` in ms, "request completed").
+ *
+ * Written from a Fastify hook rather than by pino-http as Nest middleware: that ran through
+ * @fastify/middie and bound every request's logger with `AsyncLocalStorage.run`, which on Node 20
+ * turns on promise hooks for the whole process (8-10% of the API's CPU, docs/benchmarks.md). So
+ * a line logged while a request is handled names its request id itself (`reqId`).
+ */
+export function logRequests(fastify: FastifyInstance, logger: Logger): void {
+  fastify.addHook('onResponse', (request, reply, done) => {
+    if (!isProbeRequest(request.url)) {
+      logger.info(
+        {
+          req: { id: request.id, method: request.method, url: request.url },
+          res: { statusCode: reply.statusCode },
+          responseTime: Math.round(reply.elapsedTime * 10) / 10,
+        },
+        'request completed',
+      );
+    }
+    done();
+  });
+}
