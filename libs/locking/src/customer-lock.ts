@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChainableCommander, Redis } from 'ioredis';
 import { Lock, Redlock } from '@sesamecare-oss/redlock';
@@ -27,7 +27,7 @@ export interface CustomerLockOptions {
 }
 
 /**
- * Takes the lock (SET NX PX, as redlock's acquire does, with redlock's random value) and draws the
+ * Takes the lock (SET NX PX, as redlock's acquire does, with a random value) and draws the
  * fencing token in the same script: one round trip. Both keys carry the customer as hash tag, so
  * they share a Redis Cluster slot. Returns false when someone else holds the lock.
  */
@@ -107,7 +107,9 @@ export class CustomerLock {
   /** Tries every 10-20 ms (redlock's retry delay and jitter) until the wait timeout. */
   private async acquire(customerId: string, ttlMs: number): Promise<{ lock: Lock; fenceToken: string }> {
     const key = lockKey(customerId);
-    const value = randomBytes(16).toString('hex');
+    // Unguessable and unique per holder, like redlock's randomBytes(16), from the entropy Node
+    // draws in advance for UUIDs (about 0.2 µs here, against 5.5 µs for randomBytes).
+    const value = randomUUID();
     const deadline = performance.now() + this.options.waitTimeoutMs;
     for (;;) {
       const attemptedAt = Date.now();
