@@ -1,4 +1,6 @@
 import { DynamicModule } from '@nestjs/common';
+import { once } from 'node:events';
+import net from 'node:net';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { LoggerModule } from 'nestjs-pino';
 import { createHttpApp, loggerParams } from '@orderflow/http/http-app';
@@ -77,6 +79,19 @@ describe('request logging', () => {
 
   it("writes Nest's own log lines through the same JSON logger", () => {
     expect(capture.lines).toContainEqual(expect.objectContaining({ app: 'api', context: 'NestApplication', msg: 'Nest application successfully started' }));
+  });
+
+  it('logs a request whose client hung up before it was answered as aborted', async () => {
+    // Half a body: the server cannot answer until the rest arrives, so the hang-up (delivered
+    // after the bytes written before it) always comes first.
+    const socket = net.connect(Number(new URL(url).port), '127.0.0.1');
+    await once(socket, 'connect');
+    socket.write(['POST /v1/orders HTTP/1.1', 'host: x', `authorization: Bearer ${key}`, 'content-type: application/json', 'content-length: 100', 'x-request-id: log-req-abort', '', '{"customerId":'].join('\r\n'));
+    socket.destroy();
+
+    const [aborted] = await capture.requestLines('log-req-abort');
+    expect(aborted).toMatchObject({ app: 'api', level: 40, msg: 'request aborted', req: { id: 'log-req-abort', method: 'POST', url: '/v1/orders' } });
+    expect(aborted.res).toBeUndefined();
   });
 
   it('does not log health probes and metric scrapes', async () => {

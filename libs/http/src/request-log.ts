@@ -7,8 +7,9 @@ export function isProbeRequest(url: string): boolean {
 }
 
 /**
- * One access-log line per answered request, once its response is sent, in pino-http's shape
- * (`req` {id, method, url}, `res` {statusCode}, `responseTime` in ms, "request completed").
+ * One access-log line per request, in pino-http's shape: `request completed` once its response
+ * is sent (`req` {id, method, url}, `res` {statusCode}, `responseTime` in ms), or `request
+ * aborted` (a warning, `req` only) when the client closed the connection before it was answered.
  *
  * Written from a Fastify hook rather than by pino-http as Nest middleware: that ran through
  * @fastify/middie and bound every request's logger with `AsyncLocalStorage.run`, which on Node 20
@@ -27,6 +28,10 @@ export function logRequests(fastify: FastifyInstance, logger: Logger): void {
         'request completed',
       );
     }
+    done();
+  });
+  fastify.addHook('onRequestAbort', (request, done) => {
+    if (!isProbeRequest(request.url)) logger.warn({ req: { id: request.id, method: request.method, url: request.url } }, 'request aborted');
     done();
   });
 }
