@@ -86,8 +86,8 @@ describe('request logging', () => {
     // after the bytes written before it) always comes first.
     const socket = net.connect(Number(new URL(url).port), '127.0.0.1');
     await once(socket, 'connect');
-    socket.write(['POST /v1/orders HTTP/1.1', 'host: x', `authorization: Bearer ${key}`, 'content-type: application/json', 'content-length: 100', 'x-request-id: log-req-abort', '', '{"customerId":'].join('\r\n'));
-    socket.destroy();
+    const head = ['POST /v1/orders HTTP/1.1', 'host: x', `authorization: Bearer ${key}`, 'content-type: application/json', 'content-length: 100', 'x-request-id: log-req-abort'];
+    socket.write([...head, '', '{"customerId":'].join('\r\n'), () => socket.destroy());
 
     const [aborted] = await capture.requestLines('log-req-abort');
     expect(aborted).toMatchObject({ app: 'api', level: 40, msg: 'request aborted', req: { id: 'log-req-abort', method: 'POST', url: '/v1/orders' } });
