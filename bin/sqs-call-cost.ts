@@ -4,16 +4,17 @@ import os from 'node:os';
 import { startSqsEmulator } from '@orderflow/devstack/sqs-emulator';
 
 /**
- * `node dist/bin/sqs-call-cost.js [calls]`: the client-side CPU of one SQS call on this machine,
- * through the AWS SDK (as the workers make them) and as a bare keep-alive HTTP POST of the same
- * JSON body, against a fresh SQS emulator. The gap is what the SDK itself costs per call
- * (serialisation, signing, middleware, response parsing), which no batching below 10 messages per
- * call can remove.
+ * `node dist/bin/sqs-call-cost.js [calls] [--cache-middleware]`: the client-side CPU of one SQS
+ * call on this machine, through the AWS SDK (as the workers make them) and as a bare keep-alive
+ * HTTP POST of the same JSON body, against a fresh SQS emulator. The gap is what the SDK itself
+ * costs per call (serialisation, signing, middleware, response parsing), which no batching below
+ * 10 messages per call can remove. `--cache-middleware` sets the SDK's `cacheMiddleware` option,
+ * which the apps do not (docs/benchmarks.md, seventh session).
  */
-async function main(calls: number): Promise<void> {
+async function main(calls: number, cacheMiddleware: boolean): Promise<void> {
   const emulator = await startSqsEmulator({ logDir: os.tmpdir() });
   try {
-    const sqs = new SQSClient({ region: 'us-east-1', endpoint: emulator.endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, cacheMiddleware: true });
+    const sqs = new SQSClient({ region: 'us-east-1', endpoint: emulator.endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, cacheMiddleware });
     const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `call-cost-${process.pid}` }));
     const entries = Array.from({ length: 10 }, (_, i) => ({ Id: String(i), MessageBody: JSON.stringify({ type: 'order.placed', payload: 'x'.repeat(600) }) }));
     const body = Buffer.from(JSON.stringify({ QueueUrl, Entries: entries }));
@@ -57,7 +58,8 @@ async function main(calls: number): Promise<void> {
   }
 }
 
-main(Number(process.argv[2] ?? 3_000)).catch((error: unknown) => {
+const args = process.argv.slice(2);
+main(Number(args.find((arg) => /^\d+$/.test(arg)) ?? 3_000), args.includes('--cache-middleware')).catch((error: unknown) => {
   process.stderr.write(`${(error as Error).message}\n`);
   process.exit(2);
 });
