@@ -1,9 +1,14 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 
 /** Health probes and scrapes would drown the log. */
-export function isProbeRequest(url: string): boolean {
+function isProbeRequest(url: string): boolean {
   return /^\/(health|metrics)(?:[/?]|$)/.test(url);
+}
+
+/** The `req` field of both lines. */
+function requestFields(request: FastifyRequest): { id: string; method: string; url: string } {
+  return { id: request.id, method: request.method, url: request.url };
 }
 
 /**
@@ -21,7 +26,7 @@ export function logRequests(fastify: FastifyInstance, logger: Logger): void {
     if (!isProbeRequest(request.url)) {
       logger.info(
         {
-          req: { id: request.id, method: request.method, url: request.url },
+          req: requestFields(request),
           res: { statusCode: reply.statusCode },
           responseTime: Math.round(reply.elapsedTime * 10) / 10,
         },
@@ -31,7 +36,7 @@ export function logRequests(fastify: FastifyInstance, logger: Logger): void {
     done();
   });
   fastify.addHook('onRequestAbort', (request, done) => {
-    if (!isProbeRequest(request.url)) logger.warn({ req: { id: request.id, method: request.method, url: request.url } }, 'request aborted');
+    if (!isProbeRequest(request.url)) logger.warn({ req: requestFields(request) }, 'request aborted');
     done();
   });
 }
