@@ -57,7 +57,7 @@ void runCli(async () => {
     switch (command) {
       case 'status': {
         const status = await releases.status();
-        // The elected router controller's figures of each running step, so far (docs/releases.md).
+        // The elected controller's figures of each running step so far (router or workers, docs/releases.md).
         const live = Object.fromEntries(await Promise.all(status.releases.map(async (r) => [r.id, await readStepFigures(redis, r.id)] as const)));
         console.log(values.json ? JSON.stringify({ ...status, liveFigures: live }, null, 2) : formatStatus(status, live));
         break;
@@ -112,7 +112,7 @@ function formatStatus(status: ReleaseStatus, live: Record<string, StepFigures | 
     const windowEnds = new Date(Date.parse(release.stepStartedAt) + release.stepSeconds * 1000).toISOString();
     lines.push('', describe(release), `  steps ${release.steps.join(',')}%, ${release.stepSeconds}s each; step started ${release.stepStartedAt}${release.status === 'running' ? `, window ends ${windowEnds}` : ''}`);
     const current = release.status === 'running' ? live[release.id] : null;
-    if (current) lines.push('  this step so far (router):', ...formatStepFigures(current)!);
+    if (current) lines.push(`  this step so far (${release.service === 'worker' ? 'workers' : 'router'}):`, ...formatStepFigures(current)!);
     for (const decision of release.decisions) {
       lines.push(`  ${decision.at}  step ${decision.stepIndex + 1}  ${decision.action.padEnd(8)} by ${decision.actor}: ${decision.reason}`);
       const table = formatStepFigures(decision.figures);

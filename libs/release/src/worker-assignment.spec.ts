@@ -50,4 +50,28 @@ describe('WorkerAssignment', () => {
     const a = await assignment({ stable: {}, rollouts: [], abortedVersions: {} }, ['1.0.0', '2.0.0'], [], '2.0.0');
     expect(a.versionFor('anyone')).toBe('2.0.0');
   });
+
+  it('reads again after a read in flight when asked meanwhile: a change announced during a read is not lost', async () => {
+    let state: RoutingState = { stable: { worker: '1.0.0' }, rollouts: [], abortedVersions: {} };
+    let reads = 0;
+    let releaseFirstRead!: () => void;
+    const firstRead = new Promise<void>((done) => (releaseFirstRead = done));
+    const a = new WorkerAssignment({
+      routingState: async () => {
+        const seen = state;
+        if (reads++ === 0) await firstRead;
+        return seen;
+      },
+      workerPins: async () => [],
+      liveVersions: async () => ['1.0.0', '2.0.0'],
+      ownVersion: '1.0.0',
+    });
+    const first = a.refresh();
+    state = { ...state, rollouts: [rollout] };
+    const announced = [a.refresh(), a.refresh()];
+    releaseFirstRead();
+    await Promise.all([first, ...announced]);
+    expect(reads).toBe(2);
+    expect(customers.filter((c) => a.versionFor(c) === '2.0.0')).toEqual(candidateGroup);
+  });
 });

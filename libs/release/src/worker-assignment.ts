@@ -40,6 +40,7 @@ export class WorkerAssignment {
   private timer?: NodeJS.Timeout;
   private listener?: ReleaseChangeListener;
   private refreshing?: Promise<void>;
+  private rereading?: Promise<void>;
 
   constructor(private readonly options: WorkerAssignmentOptions) {}
 
@@ -72,9 +73,21 @@ export class WorkerAssignment {
     return version === this.options.ownVersion || this.live.has(version);
   }
 
-  /** Re-reads everything now (coalesced with a read already running). */
+  /**
+   * Re-reads everything. A call while a read runs gets one more read after it (shared by every
+   * such call): the running read may have started before the change that prompted the call.
+   */
   refresh(): Promise<void> {
-    this.refreshing ??= this.read().finally(() => (this.refreshing = undefined));
+    if (this.refreshing) {
+      this.rereading ??= this.refreshing
+        .catch(() => undefined)
+        .then(() => {
+          this.rereading = undefined;
+          return this.refresh();
+        });
+      return this.rereading;
+    }
+    this.refreshing = this.read().finally(() => (this.refreshing = undefined));
     return this.refreshing;
   }
 

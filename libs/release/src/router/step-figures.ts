@@ -1,7 +1,7 @@
 import type Redis from 'ioredis';
 import type { VersionFigures } from './traffic-figures';
 
-/** What the router measured for a release step: both versions over the window so far. */
+/** What a release step's controller measured (the router's access log, the workers' outcomes): both versions over the window so far. */
 export interface StepFigures {
   releaseId: string;
   stepIndex: number;
