@@ -62,20 +62,16 @@ export async function createHttpApp(
   logRequests(fastify, appLogger(app));
   // JSON only: any other body type is answered 415 instead of reaching validation as a string.
   fastify.removeContentTypeParser('text/plain');
-  fastify.addHook('onRequest', async (request) => {
-    (request as unknown as { startedAt: bigint }).startedAt = process.hrtime.bigint();
-  });
-  fastify.addHook('onSend', async (request, reply) => {
+  // Hooks with a callback, not async: no promise per hook and request on the hot path.
+  fastify.addHook('onSend', (request, reply, payload, done) => {
     void reply.header('x-request-id', request.id).header('orderflow-version', config.version);
+    done(null, payload);
   });
-  fastify.addHook('onResponse', async (request, reply) => {
-    const startedAt = (request as unknown as { startedAt?: bigint }).startedAt;
-    if (startedAt === undefined) return;
+  fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
-    httpRequestDuration.observe(
-      { method: request.method, route, status: String(reply.statusCode) },
-      Number(process.hrtime.bigint() - startedAt) / 1e9,
-    );
+    // Fastify's own timing of the request (ms since it arrived), the same the access log reports.
+    httpRequestDuration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    done();
   });
   return app;
 }
