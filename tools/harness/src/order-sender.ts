@@ -29,6 +29,7 @@ export function sqsClient(env: { AWS_REGION?: string; SQS_ENDPOINT?: string }): 
     region: env.AWS_REGION ?? 'us-east-1',
     endpoint: env.SQS_ENDPOINT,
     credentials: env.SQS_ENDPOINT ? { accessKeyId: 'test', secretAccessKey: 'test' } : undefined,
+    cacheMiddleware: true, // the load generator's own cost per call (see libs/messaging/src/sqs-client.ts)
   });
 }
 
