@@ -120,7 +120,8 @@ export class SqsTransport<T = unknown> extends Server implements CustomTransport
       queueUrl: options.queueUrl,
       pollers: options.pollers ?? 2,
       waitTimeSeconds: options.waitTimeSeconds ?? 20,
-      hasRoom: () => this.heartbeat.size + 10 <= maxInFlight,
+      // Counting what running receives may still bring: maxInFlight holds however many pollers wake at once.
+      hasRoom: (pending) => this.heartbeat.size + pending + 10 <= maxInFlight,
       pauseMs: () => this.failures.receivePauseMs(),
       onMessages: (messages) => this.startBatch(messages),
       onReceivedWhileStopping: (count) => {
