@@ -79,7 +79,7 @@ export function benchOptions(argv: string[], log: (line: string) => void): Bench
     logLevel: values['log-level'],
     // Everything shares this host's cores, so the workers yield the CPU to the API, as
     // docs/operations.md ("CPU priority") advises for such a host; `--env WORKER_CPU_NICE=0` undoes it.
-    appEnv: { WORKER_CPU_NICE: '10', ...appEnvFrom(values.env) },
+    appEnv: { WORKER_CPU_NICE: '19', ...appEnvFrom(values.env) },
     log,
   };
 }
