@@ -56,10 +56,15 @@ describe('WorkerAssignment', () => {
     let reads = 0;
     let releaseFirstRead!: () => void;
     const firstRead = new Promise<void>((done) => (releaseFirstRead = done));
+    let firstReadStarted!: () => void;
+    const firstReadRunning = new Promise<void>((done) => (firstReadStarted = done));
     const a = new WorkerAssignment({
       routingState: async () => {
         const seen = state;
-        if (reads++ === 0) await firstRead;
+        if (reads++ === 0) {
+          firstReadStarted();
+          await firstRead;
+        }
         return seen;
       },
       workerPins: async () => [],
@@ -67,6 +72,7 @@ describe('WorkerAssignment', () => {
       ownVersion: '1.0.0',
     });
     const first = a.refresh();
+    await firstReadRunning;
     state = { ...state, rollouts: [rollout] };
     const announced = [a.refresh(), a.refresh()];
     releaseFirstRead();

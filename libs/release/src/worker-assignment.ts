@@ -1,6 +1,7 @@
 import { assignVersions } from './assignment';
 import { ReleaseChangeListener, listenForReleaseChanges } from './release-notifications';
 import { RoutingState } from './release-types';
+import { SerialRerun } from './serial-rerun';
 
 /** The release state was never read (PostgreSQL down since start): a message must wait. */
 export class AssignmentUnknownError extends Error {
@@ -39,8 +40,7 @@ export class WorkerAssignment {
   private live = new Set<string>();
   private timer?: NodeJS.Timeout;
   private listener?: ReleaseChangeListener;
-  private refreshing?: Promise<void>;
-  private rereading?: Promise<void>;
+  private readonly reads = new SerialRerun(() => this.read());
 
   constructor(private readonly options: WorkerAssignmentOptions) {}
 
@@ -73,22 +73,9 @@ export class WorkerAssignment {
     return version === this.options.ownVersion || this.live.has(version);
   }
 
-  /**
-   * Re-reads everything. A call while a read runs gets one more read after it (shared by every
-   * such call): the running read may have started before the change that prompted the call.
-   */
+  /** Re-reads everything (one read at a time; a call while one runs gets one more after it). */
   refresh(): Promise<void> {
-    if (this.refreshing) {
-      this.rereading ??= this.refreshing
-        .catch(() => undefined)
-        .then(() => {
-          this.rereading = undefined;
-          return this.refresh();
-        });
-      return this.rereading;
-    }
-    this.refreshing = this.read().finally(() => (this.refreshing = undefined));
-    return this.refreshing;
+    return this.reads.run();
   }
 
   private async read(): Promise<void> {

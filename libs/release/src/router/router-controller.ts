@@ -13,6 +13,7 @@ import { ControllerElection } from './controller-election';
 import { generationOf, renderNginxConfig } from './nginx-config';
 import { NginxRouter, findNginx, findNjsModule, prepareRuntimeDir } from './nginx-process';
 import { ROUTE_TOKEN_NJS, renderRouteKeysModule } from './route-token.njs';
+import { SerialRerun } from '../serial-rerun';
 import { StepJudge } from './step-judge';
 import { TrafficFigures, parseAccessLine } from './traffic-figures';
 
@@ -45,8 +46,7 @@ export class RouterController {
   private timer?: NodeJS.Timeout;
   private subscriber?: Redis;
   private listener?: ReleaseChangeListener;
-  private rendering: Promise<void> = Promise.resolve();
-  private renderQueued = false;
+  private readonly renders = new SerialRerun(() => this.render());
   private deciding = false;
   private stopped = false;
   private leader = false;
@@ -103,7 +103,7 @@ export class RouterController {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
-    await this.rendering.catch(() => undefined);
+    await this.renders.settled();
     await this.subscriber?.quit().catch(() => undefined);
     await this.listener?.close();
     await this.election.resign();
@@ -112,15 +112,7 @@ export class RouterController {
 
   /** Re-renders now (coalesced: a render already running is followed by exactly one more). */
   refresh(): Promise<void> {
-    if (this.renderQueued) return this.rendering;
-    this.renderQueued = true;
-    this.rendering = this.rendering
-      .catch(() => undefined)
-      .then(() => {
-        this.renderQueued = false;
-        return this.render();
-      });
-    return this.rendering;
+    return this.renders.run();
   }
 
   private tick(): void {
