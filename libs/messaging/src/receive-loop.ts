@@ -101,10 +101,11 @@ export class ReceiveLoop {
             }),
           )
           .finally(() => this.receiving--);
+        const short = Messages.length < RECEIVE_BATCH;
         // A short receive frees the room it had reserved.
-        if (Messages.length < RECEIVE_BATCH) this.roomFreed();
+        if (short) this.roomFreed();
         failures = 0;
-        this.setCaughtUp(Messages.length < RECEIVE_BATCH);
+        this.setCaughtUp(short);
         if (Messages.length === 0) continue;
         if (this.stopping) await this.release(Messages);
         else this.options.onMessages(Messages);
