@@ -1,7 +1,7 @@
+import { SerialRerun } from '@orderflow/locking/serial-rerun';
 import { assignVersions } from './assignment';
 import { ReleaseChangeListener, listenForReleaseChanges } from './release-notifications';
 import { RoutingState } from './release-types';
-import { SerialRerun } from './serial-rerun';
 
 /** The release state was never read (PostgreSQL down since start): a message must wait. */
 export class AssignmentUnknownError extends Error {
@@ -40,7 +40,7 @@ export class WorkerAssignment {
   private live = new Set<string>();
   private timer?: NodeJS.Timeout;
   private listener?: ReleaseChangeListener;
-  private readonly reads = new SerialRerun(() => this.read());
+  private readonly reads = new SerialRerun();
 
   constructor(private readonly options: WorkerAssignmentOptions) {}
 
@@ -75,7 +75,7 @@ export class WorkerAssignment {
 
   /** Re-reads everything (one read at a time; a call while one runs gets one more after it). */
   refresh(): Promise<void> {
-    return this.reads.run();
+    return this.reads.run(() => this.read());
   }
 
   private async read(): Promise<void> {

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { AppConfig, ConfigError, ConfigKey, loadConfig } from '@orderflow/config/app-config';
 import { ROTATABLE_URLS, RotatableUrl } from '@orderflow/config/connection-credentials';
 import { readSecretsSettings, SECRETS_SETTING_NAMES, SecretsSettings } from '@orderflow/config/secrets-settings';
+import { SerialRerun } from '@orderflow/locking/serial-rerun';
 import { registerSecretValues } from '@orderflow/observability/secret-scrubber';
 // Types only: the Encryption SDK (about a second of module loading on a busy machine) is loaded
 // when an app actually names bundles, not by every app at start.
@@ -26,7 +27,8 @@ function conflicts(values: ReadonlyMap<string, string>, origins: ReadonlyMap<str
 /** The bundles an app loaded, and re-reading them while it runs (SIGHUP, SECRETS_REFRESH_SECONDS). */
 export class SecretsSession {
   #values: Map<string, string>;
-  #refreshing?: Promise<void>;
+  /** A refresh asked for while one runs (a SIGHUP after a rotation) gets one more read after it. */
+  readonly #reloads = new SerialRerun();
   #timer?: NodeJS.Timeout;
   #onHangup?: () => void;
 
@@ -51,8 +53,7 @@ export class SecretsSession {
    * be read now leaves the running values as they were.
    */
   refresh(config: AppConfig, logger: Logger): Promise<void> {
-    this.#refreshing ??= this.reload(config, logger).finally(() => (this.#refreshing = undefined));
-    return this.#refreshing;
+    return this.#reloads.run(() => this.reload(config, logger));
   }
 
   private async reload(config: AppConfig, logger: Logger): Promise<void> {

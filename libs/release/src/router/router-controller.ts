@@ -3,6 +3,7 @@ import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import type { RouterSettings } from '@orderflow/config/app-config';
+import { SerialRerun } from '@orderflow/locking/serial-rerun';
 import { InstanceRegistry, REGISTRY_CHANNEL } from '../instance-registry';
 import { ReleaseChangeListener, listenForReleaseChanges } from '../release-notifications';
 import { ReleaseService } from '../release.service';
@@ -13,7 +14,6 @@ import { ControllerElection } from './controller-election';
 import { generationOf, renderNginxConfig } from './nginx-config';
 import { NginxRouter, findNginx, findNjsModule, prepareRuntimeDir } from './nginx-process';
 import { ROUTE_TOKEN_NJS, renderRouteKeysModule } from './route-token.njs';
-import { SerialRerun } from '../serial-rerun';
 import { StepJudge } from './step-judge';
 import { TrafficFigures, parseAccessLine } from './traffic-figures';
 
@@ -46,7 +46,7 @@ export class RouterController {
   private timer?: NodeJS.Timeout;
   private subscriber?: Redis;
   private listener?: ReleaseChangeListener;
-  private readonly renders = new SerialRerun(() => this.render());
+  private readonly renders = new SerialRerun();
   private deciding = false;
   private stopped = false;
   private leader = false;
@@ -112,7 +112,7 @@ export class RouterController {
 
   /** Re-renders now (coalesced: a render already running is followed by exactly one more). */
   refresh(): Promise<void> {
-    return this.renders.run();
+    return this.renders.run(() => this.render());
   }
 
   private tick(): void {

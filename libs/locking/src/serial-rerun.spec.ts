@@ -7,15 +7,16 @@ describe('SerialRerun', () => {
     const first = new Promise<void>((done) => (finishFirst = done));
     let running = 0;
     let most = 0;
-    const rerun = new SerialRerun(async () => {
+    const rerun = new SerialRerun();
+    const task = async () => {
       started.push(started.length);
       most = Math.max(most, ++running);
       if (started.length === 1) await first;
       running--;
-    });
-    const calls = [rerun.run()];
+    };
+    const calls = [rerun.run(task)];
     while (started.length === 0) await Promise.resolve();
-    calls.push(rerun.run(), rerun.run(), rerun.run());
+    calls.push(rerun.run(task), rerun.run(task), rerun.run(task));
     finishFirst();
     await Promise.all(calls);
     expect(started).toEqual([0, 1]);
@@ -24,12 +25,13 @@ describe('SerialRerun', () => {
 
   it('runs again after a failed run, and settled() never rejects', async () => {
     let runs = 0;
-    const rerun = new SerialRerun(async () => {
+    const rerun = new SerialRerun();
+    const task = async () => {
       if (++runs === 1) throw new Error('down');
-    });
-    await expect(rerun.run()).rejects.toThrow('down');
+    };
+    await expect(rerun.run(task)).rejects.toThrow('down');
     await expect(rerun.settled()).resolves.toBeUndefined();
-    await rerun.run();
+    await rerun.run(task);
     expect(runs).toBe(2);
   });
 });
