@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { CustomerLock, LockUnavailableError } from '@orderflow/locking/customer-lock';
+import { LockReleaseSignals, releaseChannel } from '@orderflow/locking/lock-release-signals';
 import { eventually } from '../support/eventually';
 import { mediumStack, MediumStack, scriptCalls } from './medium-stack';
 
@@ -12,11 +13,16 @@ import { mediumStack, MediumStack, scriptCalls } from './medium-stack';
 describe('customer lock', () => {
   let stack: MediumStack;
   const connections: Redis[] = [];
-  const instance = (waitTimeoutMs = 2000) => {
+  const connection = () => {
     const redis = new Redis(stack.redisUrl);
     connections.push(redis);
-    return new CustomerLock(redis, { ttlMs: 5000, waitTimeoutMs });
+    return redis;
   };
+  const instance = (waitTimeoutMs = 2000) => new CustomerLock(connection(), { ttlMs: 5000, waitTimeoutMs });
+  /** An instance woken by release signals, whose fallback try comes later than its wait timeout. */
+  const signalled = (waitTimeoutMs: number) =>
+    new CustomerLock(connection(), { ttlMs: 5000, waitTimeoutMs, releases: new LockReleaseSignals(connection()), releasedPollMs: 60_000 });
+  const subscribers = (customerId: string) => stack.redis.pubsub('NUMSUB', releaseChannel(customerId)).then((reply) => Number((reply as [string, number])[1]));
 
   beforeAll(async () => {
     stack = await mediumStack();
@@ -76,5 +82,47 @@ describe('customer lock', () => {
     await expect(instance(200).withLock(customerId, async () => 'never')).rejects.toBeInstanceOf(LockUnavailableError);
     await held.release();
     expect(await instance(200).withLock(customerId, async () => 'now')).toBe('now');
+  });
+
+  it('wakes a waiter of another instance when the holder lets go, without waiting for its next try', async () => {
+    const customerId = `lock-${randomUUID().slice(0, 8)}`;
+    const held = await instance().acquireUnextended(customerId, 5000);
+    // Its next try, and its wait timeout, come after 60 s: within 10 s only the release signal lets it in.
+    let entered = false;
+    const waiter = signalled(60_000).withLock(customerId, async () => {
+      entered = true;
+    });
+    await eventually('the waiter to listen for the release', async () => (await subscribers(customerId)) === 1, 10_000, 10);
+    await held.release();
+    await eventually('the waiter to take the released lock', async () => entered, 10_000, 10);
+    await waiter;
+    await eventually('the waiter to stop listening', async () => (await subscribers(customerId)) === 0, 10_000, 10);
+    expect(await stack.redis.exists(`orderflow:lock:customer:{${customerId}}`)).toBe(0);
+  });
+
+  it('hears a release that came before the waiter asked for the next one', async () => {
+    const customerId = `lock-${randomUUID().slice(0, 8)}`;
+    const signals = new LockReleaseSignals(connection());
+    await eventually('the subscriber connection', async () => connections.at(-1)!.status === 'ready', 10_000, 10);
+    const listener = (await signals.listen(customerId))!;
+    expect(listener).not.toBeNull();
+    await stack.redis.publish(releaseChannel(customerId), '1');
+    // The message is in flight or already heard: next() answers true either way (false: it timed out).
+    expect(await listener.next(20_000)).toBe(true);
+    listener.close();
+  });
+
+  it('falls back to trying every 10-20 ms while its subscriber connection is down', async () => {
+    const customerId = `lock-${randomUUID().slice(0, 8)}`;
+    const subscriber = connection();
+    subscriber.disconnect();
+    const lock = new CustomerLock(connection(), { ttlMs: 5000, waitTimeoutMs: 5000, releases: new LockReleaseSignals(subscriber), releasedPollMs: 60_000 });
+    const held = await instance().acquireUnextended(customerId, 5000);
+    const before = await scriptCalls(stack);
+    const waiter = lock.withLock(customerId, async () => 'polled');
+    await eventually('the waiter to try the held lock again', async () => (await scriptCalls(stack)) >= before + 3, 10_000, 10);
+    await held.release();
+    expect(await waiter).toBe('polled');
+    expect(await subscribers(customerId)).toBe(0);
   });
 });
