@@ -124,4 +124,38 @@ describe('AdaptiveLimiter', () => {
     await expect(limiter.run(async () => 'next')).resolves.toBe('next');
     expect(limiter.running).toBe(0);
   });
+
+  it('tells when a task would start at once, without taking a place: at once with room, else when a task ends with room left', async () => {
+    let limit = 1;
+    const limiter = new AdaptiveLimiter(() => limit);
+    await limiter.whenRoom(); // nothing runs: room
+    expect(limiter.running).toBe(0);
+
+    const first = gate();
+    const running = limiter.run(() => first.opened);
+    const queuedGate = gate();
+    const queued = limiter.run(() => queuedGate.opened);
+    let roomSeen = 0;
+    const waiters = [limiter.whenRoom(), limiter.whenRoom()].map((room) => room.then(() => roomSeen++));
+    await settle();
+    expect(roomSeen).toBe(0);
+    expect(limiter.awaitingRoom).toBe(2);
+
+    // The first ends, but the queued task takes its place: still no room.
+    first.open();
+    await running;
+    await settle();
+    expect(limiter.running).toBe(1);
+    expect(roomSeen).toBe(0);
+
+    // A higher limit alone lets nobody on; the next task to end does, all waiters together.
+    limit = 2;
+    await settle();
+    expect(roomSeen).toBe(0);
+    queuedGate.open();
+    await queued;
+    await Promise.all(waiters);
+    expect(roomSeen).toBe(2);
+    expect(limiter.running).toBe(0);
+  });
 });

@@ -94,8 +94,19 @@ class WindowedMinimum {
 export class AdaptiveLimiter {
   private active = 0;
   private readonly waiting: Array<() => void> = [];
+  private roomWaiters: Array<() => void> = [];
 
   constructor(private readonly limit: () => number) {}
+
+  /**
+   * Resolves once a task could start at once (fewer than `limit` running, none queued), without
+   * taking a place: for what should only begin when it will not have to wait for one. All who
+   * wait go on together when a running task ends with room left.
+   */
+  whenRoom(): Promise<void> {
+    if (this.hasRoom()) return Promise.resolve();
+    return new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+  }
 
   async run<T>(task: () => Promise<T>): Promise<T> {
     if (this.active >= this.limit() || this.waiting.length > 0) await new Promise<void>((resolve) => this.waiting.push(resolve));
@@ -116,11 +127,25 @@ export class AdaptiveLimiter {
     return this.waiting.length;
   }
 
-  /** Lets waiting tasks in while there is room under the current limit. */
+  /** Callers of whenRoom still waiting. */
+  get awaitingRoom(): number {
+    return this.roomWaiters.length;
+  }
+
+  /** Lets waiting tasks in while there is room under the current limit, then those waiting for room. */
   private admit(): void {
     while (this.waiting.length > 0 && this.active < this.limit()) {
       this.active++;
       this.waiting.shift()!();
     }
+    if (this.roomWaiters.length > 0 && this.hasRoom()) {
+      const roomWaiters = this.roomWaiters;
+      this.roomWaiters = [];
+      for (const resolve of roomWaiters) resolve();
+    }
+  }
+
+  private hasRoom(): boolean {
+    return this.active < this.limit() && this.waiting.length === 0;
   }
 }

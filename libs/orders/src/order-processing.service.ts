@@ -25,6 +25,8 @@ export interface CancelOrderResult {
 /** Admits tasks a few at a time (AdaptiveLimiter). */
 export interface TransactionGate {
   run<T>(task: () => Promise<T>): Promise<T>;
+  /** Resolves once a task would be admitted at once, without taking its place. */
+  whenRoom(): Promise<void>;
 }
 
 /** How many times a command is retried after its lock was taken over (fencing) before giving up. */
@@ -131,9 +133,11 @@ export class OrderProcessingService {
   }
 
   /**
-   * Lets the database work of every command of this instance wait for a slot of `gate` first, with the customer's
-   * lock already held (the worker's adaptive concurrency): a message waiting for a busy customer's
-   * lock holds no slot, so it cannot keep the others out of the database.
+   * Lets the database work of every command of this instance wait for a slot of `gate` (the
+   * worker's adaptive concurrency). A command takes its customer's lock only once the gate has
+   * room, so that while the gate holds the backlog back its commands hold no locks that REST
+   * orders of the same customers would wait for; and it waits for the slot itself with the lock
+   * held, so that a command waiting for a busy customer's lock holds no slot.
    */
   admitTransactionsThrough(gate: TransactionGate): void {
     this.gate = gate;
@@ -167,6 +171,7 @@ export class OrderProcessingService {
   private async underCustomerLock<T>(customerId: string, work: (lease: LockLease) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
+        await this.gate?.whenRoom();
         return await this.lock.withLock(customerId, (lease) => {
           lockWaitDuration.observe(lease.waitedMs / 1000);
           return work(lease);
