@@ -109,7 +109,7 @@ export class AdaptiveLimiter {
   }
 
   async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.active >= this.limit() || this.waiting.length > 0) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    if (!this.hasRoom()) await new Promise<void>((resolve) => this.waiting.push(resolve));
     else this.active++;
     try {
       return await task();
