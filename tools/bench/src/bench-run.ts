@@ -31,6 +31,14 @@ export interface BenchOptions {
   phaseSeconds: number;
   warmupSeconds: number;
   sqsOrders: number;
+  /**
+   * Orders drained, unmeasured, before each measured drain (default: as many as it drains). A
+   * worker started for the phase spends up to 40% of its first seconds' CPU in V8's optimising
+   * compiler, still 10% after 2,000 orders: a start-up cost that a worker in service has long
+   * paid, not a cost per order (docs/benchmarks.md, tenth session). The REST phases follow a
+   * warm-up and each other for the same reason.
+   */
+  sqsWarmupOrders: number;
   sqsWorkers: number[];
   /** The mixed run: REST clients while a backlog of `sqsOrders` drains. */
   mixedClients: number;
@@ -45,7 +53,7 @@ export interface BenchOptions {
 
 /** `npm run bench -- --help`. */
 export const BENCH_USAGE = `usage: npm run bench [-- --quick] [--profile [--profile-clients 16]] [--clients 1,4,16,64] [--seconds 10]
-                       [--sqs-orders 20000] [--skip-sqs] [--log-level info] [--env NAME=VALUE ...] [--out results]`;
+                       [--sqs-orders 20000] [--sqs-warmup-orders 20000] [--skip-sqs] [--log-level info] [--env NAME=VALUE ...] [--out results]`;
 
 /** The command line's options (node:util parseArgs: an unknown option is an error); undefined for --help. */
 export function benchOptions(argv: string[], log: (line: string) => void): BenchOptions | undefined {
@@ -57,6 +65,7 @@ export function benchOptions(argv: string[], log: (line: string) => void): Bench
       clients: { type: 'string', default: '1,4,16,64' },
       seconds: { type: 'string' },
       'sqs-orders': { type: 'string' },
+      'sqs-warmup-orders': { type: 'string' },
       profile: { type: 'boolean', default: false },
       'profile-clients': { type: 'string', default: '16' },
       'skip-sqs': { type: 'boolean', default: false },
@@ -72,6 +81,7 @@ export function benchOptions(argv: string[], log: (line: string) => void): Bench
     phaseSeconds: Number(values.seconds ?? (quick ? 1.5 : 10)),
     warmupSeconds: quick ? 1 : 3,
     sqsOrders: Number(values['sqs-orders'] ?? (quick ? 600 : 20_000)),
+    sqsWarmupOrders: Number(values['sqs-warmup-orders'] ?? values['sqs-orders'] ?? (quick ? 600 : 20_000)),
     sqsWorkers: [1, 2],
     mixedClients: 16,
     profileAt: values.profile ? Number(values['profile-clients']) : undefined,
@@ -208,6 +218,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
         while (workers.length < count) {
           workers.push(await system.startApp('worker', `worker-${workers.length + 1}`, { nodeArgs, env: { BENCH_CPU_PROFILE_DIR: profileDir } }));
         }
+        // Unmeasured first: a new worker compiles its hot code (options.sqsWarmupOrders).
+        if (options.sqsWarmupOrders > 0) await sqsPhase(system, options, progress, shape, `sqswarm${count}`, options.sqsWarmupOrders, undefined, accepted, workers);
         // The outcome events of the orders so far wait in the outbox for a worker to relay them:
         // let that backlog drain first, so that it does not count against the SQS path.
         const left = await waitForOutboxRelay(system.pool, `${runTag}-`);
