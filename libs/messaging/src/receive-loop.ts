@@ -1,4 +1,4 @@
-import { Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { Message, MessageSystemAttributeName, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { changeVisibility } from './visibility';
 
@@ -27,6 +27,13 @@ export interface ReceiveLoopOptions {
 
 /** The most messages one ReceiveMessage returns (SQS's limit). */
 const RECEIVE_BATCH = 10;
+
+/**
+ * The system attributes the worker reads: the receive count (retries, dead-lettering), the send
+ * time (message age), and FIFO's group and sequence (order within a receive, redrives). Asking
+ * for these rather than 'All' leaves less for the client to parse on every receive.
+ */
+export const RECEIVED_SYSTEM_ATTRIBUTES: MessageSystemAttributeName[] = ['ApproximateReceiveCount', 'SentTimestamp', 'MessageGroupId', 'SequenceNumber'];
 
 /**
  * The pollers of one queue: long polls with back-pressure and a stop that strands nothing.
@@ -96,7 +103,7 @@ export class ReceiveLoop {
               QueueUrl: this.options.queueUrl,
               MaxNumberOfMessages: RECEIVE_BATCH,
               WaitTimeSeconds: this.options.waitTimeSeconds,
-              MessageSystemAttributeNames: ['All'],
+              MessageSystemAttributeNames: RECEIVED_SYSTEM_ATTRIBUTES,
               MessageAttributeNames: ['All'],
             }),
           )
