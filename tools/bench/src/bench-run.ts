@@ -243,6 +243,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       const generator = new OrderGenerator(shape, 'c', 'mixrest');
       const http = new KeepAliveClient(apiUrl, system.apiKey, options.mixedClients);
       const before = snapshotCpu(system.cpuRoles());
+      // --profile: the API's and the workers' CPU while both paths share the machine.
+      const profiled = nodeArgs.length > 0 ? [api, ...workers] : [];
+      profiled.forEach((app) => app.signal('SIGUSR2'));
       let draining = true;
       const restRun = runClosedLoop({ concurrency: options.mixedClients, durationMs: 3_600_000, stop: () => !draining, op: restOrder(generator, http) });
       const sqsResult = await sqsPhase(system, options, progress, shape, 'mixsqs', options.sqsOrders, undefined, accepted, workers).finally(() => {
@@ -250,6 +253,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       });
       const restResult = await restRun;
       const after = snapshotCpu(system.cpuRoles());
+      profiled.forEach((app) => app.signal('SIGUSR2'));
       http.close();
       const restPhase = loopPhase('mixed-rest', 'mixed-rest', 'mixed: REST', options.mixedClients, restResult);
       restPhase.ratioToRawLimit = restPhase.ordersPerSecond / rawBest.ordersPerSecond;
