@@ -151,6 +151,22 @@ describe('SQS worker', () => {
     expect(counter(/^orderflow_sqs_requests_total\{[^}]*operation="ReceiveMessage"[^}]*\} (\d+)/m)).toBeLessThan(10);
   });
 
+  it('places a backlog in full batches while its adaptive limit admits one transaction at a time', async () => {
+    // One customer each: no order waits for another's lock, so only the slots decide the batches.
+    const customers = Array.from({ length: 60 }, (_, i) => `full-${randomUUID().slice(0, 6)}-${i}`);
+    await sendOrders(sqs, q.ORDERS_QUEUE_URL, customers.map((customerId, i) => order(customerId, `f-${i}`)));
+    // Two connections: one stays with the outbox relay, so the limit is one transaction for good.
+    const worker = await startWorker({ DATABASE_POOL_SIZE: '2', PLACEMENT_BATCH: '10' });
+    await eventually('all placed', async () => (await ordersOf(customers)).length === customers.length);
+    const metrics = await (await fetch(`${worker.url}/metrics`)).text();
+    const value = (pattern: RegExp) => Number(pattern.exec(metrics)?.[1] ?? NaN);
+    expect(value(/^orderflow_worker_concurrency_limit\{[^}]*\} (\d+)/m)).toBe(1);
+    expect(value(/^orderflow_placement_batch_orders_sum\{[^}]*\} (\d+)/m)).toBe(customers.length);
+    // While a batch runs, the next batch's messages wait ready: 6 batches of 10, give or take a
+    // short receive. With only two messages ready ahead, batches went 10, 2, 10, 2: about 10.
+    expect(value(/^orderflow_placement_batch_orders_count\{[^}]*\} (\d+)/m)).toBeLessThanOrEqual(8);
+  });
+
   it('lists dead letters with their reasons and redrives them to the orders queue (npm run dlq)', async () => {
     const worker = await startWorker();
     const customerId = `dlq-${randomUUID().slice(0, 6)}`;

@@ -30,8 +30,14 @@ import { workerConcurrencyLimit, workerLatencyTarget } from '@orderflow/observab
 import { WORKER_LIMITER } from './order-messages.controller';
 import { databaseSlots, messageSlots } from './worker-slots';
 
-/** Messages in progress beyond the transactions the adaptive limit admits (see WORKER_LIMITER). */
-const SPARE_MESSAGE_SLOTS = 2;
+/**
+ * Messages in progress beyond what the transactions the adaptive limit admits can place: one
+ * more placement batch (at least two messages). They wait without locks for the limit's room, so
+ * that when a batch commits, a whole batch is ready to take its place; with only two, a worker held
+ * to one transaction alternated full batches with batches of two (docs/benchmarks.md, eleventh
+ * session). They also keep a message waiting for a busy customer's lock from stopping the others.
+ */
+const readyAhead = (c: AppConfig): number => Math.max(2, c.placementBatch);
 
 /** The SQS worker: the orders queue transport, the outbox relay, health and metrics on PORT. */
 @Module({})
@@ -86,15 +92,13 @@ export class WorkerModule implements OnApplicationBootstrap, BeforeApplicationSh
         },
         {
           // Live REST traffic first: only as many transactions (placement batches) at once as
-          // keep them within the latency target (the backlog takes what is left), and at most two
-          // more messages in progress than those can place: each may hold its customer's lock,
-          // which REST orders of that customer would wait for, and two spare slots keep a message
-          // waiting for a busy customer's lock from stopping the others. See docs/operations.md.
+          // keep them within the latency target (the backlog takes what is left), and at most one
+          // batch more messages in progress than those can place (readyAhead). See docs/operations.md.
           provide: WORKER_LIMITER,
           inject: [OrderProcessingService, APP_CONFIG],
           useFactory: (processing: OrderProcessingService, c: AppConfig) => {
             const max = databaseSlots(c);
-            const messagesFor = (transactions: number) => Math.min(messageSlots(c), transactions * c.placementBatch + SPARE_MESSAGE_SLOTS);
+            const messagesFor = (transactions: number) => Math.min(messageSlots(c), transactions * c.placementBatch + readyAhead(c));
             if (c.worker.adaptiveConcurrency) {
               const aimd = new AimdController({
                 min: Math.min(c.worker.minConcurrency, max),
