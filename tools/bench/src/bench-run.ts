@@ -209,15 +209,15 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
 
     // (3) SQS: N orders sent in batches; time until all are committed, by 1 and by 2 workers.
     const workers: AppProcess[] = [];
+    // With --profile, every worker carries the profiler: the phases signal all of them.
+    const addWorker = async () => workers.push(await system.startApp('worker', `worker-${workers.length + 1}`, { nodeArgs, env: { BENCH_CPU_PROFILE_DIR: profileDir } }));
     if (options.skipSqs || !system.sqs || !system.env.ORDERS_QUEUE_URL) {
       log(options.skipSqs ? 'SQS phases skipped (--skip-sqs)' : 'SQS phases skipped: no ORDERS_QUEUE_URL');
     } else {
       for (const count of options.sqsWorkers) {
         // Workers are added, never stopped between phases: a stopped worker's long poll can stay
         // open in the emulator and swallow the next messages until their visibility timeout.
-        while (workers.length < count) {
-          workers.push(await system.startApp('worker', `worker-${workers.length + 1}`, { nodeArgs, env: { BENCH_CPU_PROFILE_DIR: profileDir } }));
-        }
+        while (workers.length < count) await addWorker();
         // Unmeasured first: a new worker compiles its hot code (options.sqsWarmupOrders).
         if (options.sqsWarmupOrders > 0) await sqsPhase(system, options, progress, shape, `sqswarm${count}`, options.sqsWarmupOrders, undefined, accepted, workers);
         // The outcome events of the orders so far wait in the outbox for a worker to relay them:
@@ -238,7 +238,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
 
       // (4) Both paths at once: a backlog of sqsOrders queued orders drains while REST clients run
       // in a closed loop, from the first send until the last queued order is committed.
-      while (workers.length < 2) workers.push(await system.startApp('worker', `worker-${workers.length + 1}`));
+      while (workers.length < 2) await addWorker();
       await waitForOutboxRelay(system.pool, `${runTag}-`);
       const generator = new OrderGenerator(shape, 'c', 'mixrest');
       const http = new KeepAliveClient(apiUrl, system.apiKey, options.mixedClients);
