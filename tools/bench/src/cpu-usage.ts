@@ -11,8 +11,16 @@ export interface CpuRole {
   pids(): number[];
 }
 
-/** CPU ms per role and pid, so that a process that exits between two snapshots cannot make a delta negative. */
-export type CpuSnapshot = Map<string, Map<number, number>>;
+/** One process at a snapshot: its own CPU, and that of its children it has waited for. */
+export interface ProcessCpu {
+  ms: number;
+  /** cutime + cstime: where an ended child's CPU goes once reaped (a PostgreSQL backend's, say). */
+  reapedChildrenMs: number;
+  ppid: number;
+}
+
+/** CPU per role and pid, so that a process that exits between two snapshots cannot make a delta negative. */
+export type CpuSnapshot = Map<string, Map<number, ProcessCpu>>;
 
 const TICKS_PER_SECOND = 100; // USER_HZ on every Linux this runs on
 
@@ -35,12 +43,13 @@ function statFields(pid: number): string[] | null {
   }
 }
 
-/** utime + stime of one process, in ms. */
-export function processCpuMs(pid: number): number {
+/** utime + stime of one process and cutime + cstime of its reaped children, in ms. */
+export function processCpu(pid: number): ProcessCpu {
   const fields = statFields(pid);
-  if (!fields) return 0;
-  // After the name: state(0) ppid(1) ... utime(11) stime(12)
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+  if (!fields) return { ms: 0, reapedChildrenMs: 0, ppid: 0 };
+  // After the name: state(0) ppid(1) ... utime(11) stime(12) cutime(13) cstime(14)
+  const ms = (first: number) => ((Number(fields[first]) + Number(fields[first + 1])) * 1000) / TICKS_PER_SECOND;
+  return { ms: ms(11), reapedChildrenMs: ms(13), ppid: Number(fields[1]) };
 }
 
 function allPids(): number[] {
@@ -83,19 +92,29 @@ export function processEnvVar(pid: number, name: string): string | undefined {
 
 export function snapshotCpu(roles: readonly CpuRole[]): CpuSnapshot {
   const snapshot: CpuSnapshot = new Map();
-  for (const role of roles) snapshot.set(role.role, new Map(role.pids().map((pid) => [pid, processCpuMs(pid)])));
+  for (const role of roles) snapshot.set(role.role, new Map(role.pids().map((pid) => [pid, processCpu(pid)])));
   const self = process.cpuUsage();
-  snapshot.set('load generator', new Map([[process.pid, (self.user + self.system) / 1000]]));
+  snapshot.set('load generator', new Map([[process.pid, { ms: (self.user + self.system) / 1000, reapedChildrenMs: 0, ppid: 0 }]]));
   return snapshot;
 }
 
-/** CPU ms per role between two snapshots (processes started in between count from zero). */
+/**
+ * CPU ms per role between two snapshots. Processes started in between count from zero. A child
+ * that ended in between (a PostgreSQL backend whose pool connection idled out) is no longer in
+ * /proc, but its parent, once it has waited for it, holds all of its CPU: that counts, less
+ * what the child had used by the first snapshot.
+ */
 export function cpuDelta(before: CpuSnapshot, after: CpuSnapshot): Record<string, number> {
   const delta: Record<string, number> = {};
-  for (const [role, pids] of after) {
+  for (const [role, now] of after) {
+    const then = before.get(role) ?? new Map<number, ProcessCpu>();
     let ms = 0;
-    for (const [pid, now] of pids) ms += Math.max(0, now - (before.get(role)?.get(pid) ?? 0));
-    delta[role] = Math.round(ms);
+    for (const [pid, cpu] of now) {
+      const earlier = then.get(pid);
+      ms += Math.max(0, cpu.ms - (earlier?.ms ?? 0)) + Math.max(0, cpu.reapedChildrenMs - (earlier?.reapedChildrenMs ?? 0));
+    }
+    for (const [pid, cpu] of then) if (!now.has(pid) && now.has(cpu.ppid)) ms -= cpu.ms;
+    delta[role] = Math.round(Math.max(0, ms));
   }
   return delta;
 }
