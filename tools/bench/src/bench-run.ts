@@ -384,6 +384,7 @@ async function sqsPhase(
   const completion = waitForOrders(system.pool, {
     customerPrefix: `${shape.runTag}-`,
     clientOrderIdPrefix: `${name}-`,
+    since: new Date(firstSend),
     expected: count,
     onProgress: (processed) => progress.update(processed, `${Math.round((processed * 1000) / Math.max(1, Date.now() - firstSend))} orders/s`),
   });
