@@ -9,6 +9,9 @@ export interface CompletionResult {
   stalled?: string;
 }
 
+/** The drain's rate is taken from the orders' own commit times: polling sooner only costs. */
+const POLL_MS = 1000;
+
 /**
  * Waits until `expected` orders whose clientOrderId starts with `clientOrderIdPrefix` exist for
  * the run's customers; gives up when the count has not moved for `stallMs` (a stuck or missing
@@ -19,9 +22,6 @@ export interface CompletionResult {
  * once a second. Counting every order of the run ten times a second took a fifth of the
  * primary's CPU by the mixed phase, and was counted as the orders' cost.
  */
-/** The drain's rate is taken from the orders' own commit times: polling sooner only costs. */
-const POLL_MS = 1000;
-
 export async function waitForOrders(
   pool: Pool,
   opts: {
