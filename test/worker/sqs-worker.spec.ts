@@ -20,6 +20,12 @@ function order(customerId: string, clientOrderId: string, overrides: Partial<Pla
   return { customerId, clientOrderId, currency: 'EUR', items: [{ sku: 'W-1', quantity: 1, unitPriceCents: 250 }], ...overrides };
 }
 
+/** A worker's /metrics as read now: the first number a pattern's group captures, NaN when absent. */
+async function metricsOf(worker: AppProcess): Promise<(pattern: RegExp) => number> {
+  const text = await (await fetch(`${worker.url}/metrics`)).text();
+  return (pattern) => Number(pattern.exec(text)?.[1] ?? NaN);
+}
+
 describe('SQS worker', () => {
   let stack: TestStack;
   let sqs: SQSClient;
@@ -145,8 +151,7 @@ describe('SQS worker', () => {
     expect(rows.map((r: { client_order_id: string }) => r.client_order_id)).toEqual(sent.map((o) => o.clientOrderId));
     // Pigeonhole: ten messages arrived in fewer receive calls than ten (empty long polls only add
     // calls), so at least one receive held several of this customer's messages.
-    const metrics = await (await fetch(`${worker.url}/metrics`)).text();
-    const counter = (pattern: RegExp) => Number(pattern.exec(metrics)?.[1] ?? NaN);
+    const counter = await metricsOf(worker);
     expect(counter(/^orderflow_sqs_messages_received_total\{[^}]*\} (\d+)/m)).toBe(10);
     expect(counter(/^orderflow_sqs_requests_total\{[^}]*operation="ReceiveMessage"[^}]*\} (\d+)/m)).toBeLessThan(10);
   });
@@ -158,8 +163,7 @@ describe('SQS worker', () => {
     // Two connections: one stays with the outbox relay, so the limit is one transaction for good.
     const worker = await startWorker({ DATABASE_POOL_SIZE: '2', PLACEMENT_BATCH: '10' });
     await eventually('all placed', async () => (await ordersOf(customers)).length === customers.length);
-    const metrics = await (await fetch(`${worker.url}/metrics`)).text();
-    const value = (pattern: RegExp) => Number(pattern.exec(metrics)?.[1] ?? NaN);
+    const value = await metricsOf(worker);
     expect(value(/^orderflow_worker_concurrency_limit\{[^}]*\} (\d+)/m)).toBe(1);
     expect(value(/^orderflow_placement_batch_orders_sum\{[^}]*\} (\d+)/m)).toBe(customers.length);
     // While a batch runs, the next batch's messages wait ready: 6 batches of 10, give or take a
