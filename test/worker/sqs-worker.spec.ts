@@ -171,6 +171,18 @@ describe('SQS worker', () => {
     expect(value(/^orderflow_placement_batch_orders_count\{[^}]*\} (\d+)/m)).toBeLessThanOrEqual(8);
   });
 
+  it('starts a fractional least concurrency as a duty cycle of one transaction and grows out of it while the database is fast', async () => {
+    const customers = Array.from({ length: 12 }, (_, i) => `duty-${randomUUID().slice(0, 6)}-${i}`);
+    // A fixed target no transaction reaches: every one is fast, so the duty grows a quarter each;
+    // one placement per transaction, so twelve of them.
+    const worker = await startWorker({ DATABASE_POOL_SIZE: '2', PLACEMENT_BATCH: '1', WORKER_MIN_CONCURRENCY: '0.25', WORKER_DB_LATENCY_TOLERANCE: '0', WORKER_DB_LATENCY_TARGET_MS: '60000' });
+    expect((await metricsOf(worker))(/^orderflow_worker_concurrency_limit\{[^}]*\} ([\d.]+)/m)).toBe(0.25);
+    await sendOrders(sqs, q.ORDERS_QUEUE_URL, customers.map((customerId, i) => order(customerId, `d-${i}`)));
+    await eventually('all placed', async () => (await ordersOf(customers)).length === customers.length);
+    // 0.25 x 1.25^7 > 1: back to one whole transaction at a time (the most two connections allow).
+    await eventually('back to one whole transaction', async () => (await metricsOf(worker))(/^orderflow_worker_concurrency_limit\{[^}]*\} ([\d.]+)/m) === 1);
+  });
+
   it('lists dead letters with their reasons and redrives them to the orders queue (npm run dlq)', async () => {
     const worker = await startWorker();
     const customerId = `dlq-${randomUUID().slice(0, 6)}`;

@@ -108,11 +108,11 @@ export class WorkerModule implements OnApplicationBootstrap, BeforeApplicationSh
               });
               processing.onTransaction((ms) => {
                 aimd.observe(ms);
-                workerConcurrencyLimit.set(aimd.limit);
+                workerConcurrencyLimit.set(aimd.concurrency);
                 workerLatencyTarget.set(aimd.targetMs / 1000);
               });
-              workerConcurrencyLimit.set(aimd.limit);
-              processing.admitTransactionsThrough(new AdaptiveLimiter(() => aimd.limit));
+              workerConcurrencyLimit.set(aimd.concurrency);
+              processing.admitTransactionsThrough(new AdaptiveLimiter(() => aimd.limit, () => aimd.duty));
               return new AdaptiveLimiter(() => messagesFor(aimd.limit));
             }
             return new AdaptiveLimiter(() => messagesFor(max));

@@ -130,6 +130,12 @@ describe('loading the configuration', () => {
       expect(problemsOf([], { PLACEMENT_BATCH: '0' })).toEqual(['PLACEMENT_BATCH: must be an integer between 1 and 100, got "0"']);
     });
 
+    it('reads the worker\'s least concurrency, a fraction below 1 being a duty cycle (1 unless set, 0.05..500)', () => {
+      expect(loadConfig([], {}).worker.minConcurrency).toBe(1);
+      expect(loadConfig([], { WORKER_MIN_CONCURRENCY: '0.5' }).worker.minConcurrency).toBe(0.5);
+      expect(problemsOf([], { WORKER_MIN_CONCURRENCY: '0' })).toEqual(['WORKER_MIN_CONCURRENCY: must be a number between 0.05 and 500, got "0"']);
+    });
+
     it('refuses fractions and words', () => {
       expect(problemsOf([], { PORT: '80.5', LOCK_WAIT_TIMEOUT_MS: 'ten' })).toEqual([
         'PORT: must be a port number, got "80.5"',

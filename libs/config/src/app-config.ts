@@ -56,6 +56,7 @@ export interface AppConfig {
     dbLatencyTargetMs: number;
     /** The relative target's factor (WORKER_DB_LATENCY_TOLERANCE); null: the fixed target only. */
     dbLatencyTolerance: number | null;
+    /** WORKER_MIN_CONCURRENCY: the adaptive limit's floor; below 1 a duty cycle of one transaction. */
     minConcurrency: number;
     /**
      * WORKER_CPU_NICE: the niceness the worker lowers its CPU priority to at start (0: unchanged),
@@ -255,7 +256,7 @@ export function loadConfig(required: readonly ConfigKey[], env: Env = process.en
       adaptiveConcurrency: bool('WORKER_ADAPTIVE_CONCURRENCY', true),
       dbLatencyTargetMs: int('WORKER_DB_LATENCY_TARGET_MS', 20, 1, 60000),
       dbLatencyTolerance: latencyTolerance(num('WORKER_DB_LATENCY_TOLERANCE', 5, 0, 1000)),
-      minConcurrency: int('WORKER_MIN_CONCURRENCY', 1, 1, 500),
+      minConcurrency: num('WORKER_MIN_CONCURRENCY', 1, 0.05, 500),
       cpuNice: int('WORKER_CPU_NICE', 0, 0, 19),
       versionQueues: bool('WORKER_VERSION_QUEUES'),
       forwardConcurrency: int('WORKER_FORWARD_CONCURRENCY', 200, 10, 10000),

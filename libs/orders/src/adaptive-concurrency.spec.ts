@@ -1,4 +1,4 @@
-import { AdaptiveLimiter, AimdController } from './adaptive-concurrency';
+import { AdaptiveLimiter, AimdController, MAX_REST_MS, restAfter } from './adaptive-concurrency';
 
 describe('AimdController', () => {
   it('starts at the minimum and grows by about one per `limit` fast samples up to the maximum', () => {
@@ -43,8 +43,27 @@ describe('AimdController', () => {
     expect(aimd.limit).toBe(8);
   });
 
+  it('below a minimum of 1, backs off into a duty cycle of one task and grows out of it when fast again', () => {
+    const aimd = new AimdController({ min: 0.25, max: 4, targetMs: 10, initial: 2, backoff: 0.5 });
+    expect([aimd.limit, aimd.duty]).toEqual([2, 1]);
+    aimd.observe(50);
+    aimd.observe(50); // 2 -> 1 after `limit` samples
+    expect([aimd.limit, aimd.duty]).toEqual([1, 1]);
+    aimd.observe(50); // 0.5: one task, half of the time
+    expect([aimd.limit, aimd.duty, aimd.concurrency]).toEqual([1, 0.5, 0.5]);
+    for (let i = 0; i < 10; i++) aimd.observe(50);
+    expect([aimd.limit, aimd.duty]).toEqual([1, 0.25]); // never below the minimum
+    aimd.observe(5); // 0.25 x 1.25: a quarter more, not a whole task more
+    expect(aimd.duty).toBeCloseTo(0.3125);
+    for (let i = 0; i < 6; i++) aimd.observe(5);
+    expect([aimd.limit, aimd.duty]).toEqual([1, 1]);
+    for (let i = 0; i < 20; i++) aimd.observe(5);
+    expect(aimd.limit).toBe(4);
+  });
+
   it('refuses nonsensical bounds', () => {
     expect(() => new AimdController({ min: 0, max: 4, targetMs: 10 })).toThrow();
+    expect(() => new AimdController({ min: 0.5, max: 0.5, targetMs: 10 })).toThrow();
     expect(() => new AimdController({ min: 5, max: 4, targetMs: 10 })).toThrow();
     expect(() => new AimdController({ min: 1, max: 4, targetMs: 10, tolerance: 1 })).toThrow();
   });
@@ -116,6 +135,45 @@ describe('AdaptiveLimiter', () => {
     gates[3].open();
     expect(await Promise.all(runs)).toEqual([0, 1, 2, 3]);
     expect(limiter.running).toBe(0);
+  });
+
+  it('with a duty below 1, rests the slot after each task for the time that keeps it busy that share of the time', async () => {
+    jest.useFakeTimers();
+    try {
+      const limiter = new AdaptiveLimiter(
+        () => 1,
+        () => 0.25,
+      );
+      const started: number[] = [];
+      const task = (n: number) => async () => {
+        started.push(n);
+        await new Promise((resolve) => setTimeout(resolve, 100)); // busy 100 ms
+      };
+      const first = limiter.run(task(1));
+      const second = limiter.run(task(2));
+      await jest.advanceTimersByTimeAsync(100);
+      await first;
+      expect(started).toEqual([1]); // the slot rests 300 ms: busy a quarter of the time
+      expect(limiter.running).toBe(1);
+      let room = false;
+      void limiter.whenRoom().then(() => (room = true));
+      await jest.advanceTimersByTimeAsync(299);
+      expect(started).toEqual([1]);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(started).toEqual([1, 2]);
+      await jest.advanceTimersByTimeAsync(400);
+      await second;
+      expect(room).toBe(true);
+      expect(limiter.running).toBe(0);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('rests a slot at most MAX_REST_MS, and not at all at a full duty', () => {
+    expect(restAfter(100, 1)).toBe(0);
+    expect(restAfter(100, 0.5)).toBe(100);
+    expect(restAfter(10_000, 0.1)).toBe(MAX_REST_MS);
   });
 
   it('frees the slot of a failed task', async () => {

@@ -13,8 +13,14 @@
  * worker makes room for. A fixed target cannot tell: it is either above what a busy database
  * still answers in (the worker never yields) or below an idle one on another machine (it never
  * grows).
+ *
+ * Below one (a fractional `min`), the limit is a duty cycle: one transaction at a time, for that
+ * share of the time (`duty`; AdaptiveLimiter rests the slot in between). A worker held to one
+ * transaction still places a full batch back to back with the next, and on a shared host that
+ * is most of what live traffic waits behind; a duty of 0.5 halves it.
  */
 export interface AimdOptions {
+  /** The least concurrency, above 0; below 1 a duty cycle of one transaction. */
   min: number;
   max: number;
   /** A sample above this (ms) means the database is busy; the upper bound of a relative target. */
@@ -29,6 +35,9 @@ export interface AimdOptions {
   initial?: number;
 }
 
+/** A fast sample's growth of a duty cycle (below 1): from 0.25 back to 1 in about six. */
+const DUTY_GROWTH = 1.25;
+
 export class AimdController {
   private value: number;
   private samplesSinceDecrease = 0;
@@ -36,7 +45,7 @@ export class AimdController {
   private readonly baseline: WindowedMinimum | null;
 
   constructor(private readonly options: AimdOptions) {
-    if (options.min < 1 || options.max < options.min) throw new Error(`bad AIMD bounds ${options.min}..${options.max}`);
+    if (!(options.min > 0) || options.max < Math.max(1, options.min)) throw new Error(`bad AIMD bounds ${options.min}..${options.max}`);
     if (options.tolerance !== undefined && !(options.tolerance > 1)) throw new Error(`bad AIMD tolerance ${options.tolerance}: must be above 1`);
     this.backoff = options.backoff ?? 0.7;
     this.value = Math.min(options.max, Math.max(options.min, options.initial ?? options.min));
@@ -45,7 +54,17 @@ export class AimdController {
 
   /** Whole tasks allowed at once. */
   get limit(): number {
-    return Math.max(this.options.min, Math.floor(this.value));
+    return Math.max(1, Math.floor(this.value));
+  }
+
+  /** The share of the time the one slot may be busy: below 1 only when the limit is a duty cycle. */
+  get duty(): number {
+    return Math.min(1, this.value);
+  }
+
+  /** The limit as a number: whole tasks at once, or the duty of one below 1 (the gauge's value). */
+  get concurrency(): number {
+    return this.value < 1 ? this.value : this.limit;
   }
 
   /** The latency (ms) above which a sample counts as slow, now. */
@@ -63,7 +82,9 @@ export class AimdController {
         this.samplesSinceDecrease = 0;
       }
     } else {
-      this.value = Math.min(this.options.max, this.value + 1 / this.value);
+      // Below 1, one more whole task per sample would leap past the duty cycle: grow by a quarter.
+      const grown = this.value < 1 ? this.value * DUTY_GROWTH : this.value + 1 / this.value;
+      this.value = Math.min(this.options.max, grown);
     }
   }
 }
@@ -90,13 +111,27 @@ class WindowedMinimum {
   }
 }
 
-/** Runs tasks at most `limit()` at once (the limit may change between tasks); FIFO for the waiting. */
+/** The longest a duty cycle rests a slot: after a very slow task the backlog still moves each second. */
+export const MAX_REST_MS = 1_000;
+
+/** How long a slot rests after a task that took `busyMs`, so that it is busy `duty` of the time. */
+export function restAfter(busyMs: number, duty: number): number {
+  return duty >= 1 ? 0 : Math.min(MAX_REST_MS, busyMs * (1 / duty - 1));
+}
+
+/**
+ * Runs tasks at most `limit()` at once (the limit may change between tasks); FIFO for the waiting.
+ * With `duty()` below 1, a slot rests after each task before the next may take it (restAfter).
+ */
 export class AdaptiveLimiter {
   private active = 0;
   private readonly waiting: Array<() => void> = [];
   private roomWaiters: Array<() => void> = [];
 
-  constructor(private readonly limit: () => number) {}
+  constructor(
+    private readonly limit: () => number,
+    private readonly duty: () => number = () => 1,
+  ) {}
 
   /**
    * Resolves once a task could start at once (fewer than `limit` running, none queued), without
@@ -111,14 +146,17 @@ export class AdaptiveLimiter {
   async run<T>(task: () => Promise<T>): Promise<T> {
     if (!this.hasRoom()) await new Promise<void>((resolve) => this.waiting.push(resolve));
     else this.active++;
+    const started = performance.now();
     try {
       return await task();
     } finally {
-      this.active--;
-      this.admit();
+      const rest = restAfter(performance.now() - started, this.duty());
+      if (rest > 0) setTimeout(() => this.release(), rest);
+      else this.release();
     }
   }
 
+  /** Slots taken: tasks running, and slots resting after one (duty cycle). */
   get running(): number {
     return this.active;
   }
@@ -130,6 +168,11 @@ export class AdaptiveLimiter {
   /** Callers of whenRoom still waiting. */
   get awaitingRoom(): number {
     return this.roomWaiters.length;
+  }
+
+  private release(): void {
+    this.active--;
+    this.admit();
   }
 
   /** Lets waiting tasks in while there is room under the current limit, then those waiting for room. */
