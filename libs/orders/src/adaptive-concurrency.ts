@@ -35,7 +35,7 @@ export interface AimdOptions {
   initial?: number;
 }
 
-/** A fast sample's growth of a duty cycle (below 1): from 0.25 back to 1 in about six. */
+/** A fast sample's growth of a duty cycle (below 1): from 0.25 back to 1 in seven. */
 const DUTY_GROWTH = 1.25;
 
 export class AimdController {
