@@ -175,12 +175,13 @@ describe('SQS worker', () => {
     const customers = Array.from({ length: 12 }, (_, i) => `duty-${randomUUID().slice(0, 6)}-${i}`);
     // A fixed target no transaction reaches: every one is fast, so the duty grows a quarter each;
     // one placement per transaction, so twelve of them.
+    const concurrencyLimit = /^orderflow_worker_concurrency_limit\{[^}]*\} ([\d.]+)/m;
     const worker = await startWorker({ DATABASE_POOL_SIZE: '2', PLACEMENT_BATCH: '1', WORKER_MIN_CONCURRENCY: '0.25', WORKER_DB_LATENCY_TOLERANCE: '0', WORKER_DB_LATENCY_TARGET_MS: '60000' });
-    expect((await metricsOf(worker))(/^orderflow_worker_concurrency_limit\{[^}]*\} ([\d.]+)/m)).toBe(0.25);
+    expect((await metricsOf(worker))(concurrencyLimit)).toBe(0.25);
     await sendOrders(sqs, q.ORDERS_QUEUE_URL, customers.map((customerId, i) => order(customerId, `d-${i}`)));
     await eventually('all placed', async () => (await ordersOf(customers)).length === customers.length);
     // 0.25 x 1.25^7 > 1: back to one whole transaction at a time (the most two connections allow).
-    await eventually('back to one whole transaction', async () => (await metricsOf(worker))(/^orderflow_worker_concurrency_limit\{[^}]*\} ([\d.]+)/m) === 1);
+    await eventually('back to one whole transaction', async () => (await metricsOf(worker))(concurrencyLimit) === 1);
   });
 
   it('lists dead letters with their reasons and redrives them to the orders queue (npm run dlq)', async () => {

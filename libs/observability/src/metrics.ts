@@ -124,7 +124,7 @@ export const sqsRequests = new Counter({
 
 export const workerConcurrencyLimit = new Gauge({
   name: 'orderflow_worker_concurrency_limit',
-  help: 'Messages the worker lets into the database at once (AIMD on transaction latency)',
+  help: 'Transactions the worker lets into the database at once (AIMD on transaction latency); below 1, the share of the time its one slot is busy',
   registers: [metricsRegistry],
 });
 

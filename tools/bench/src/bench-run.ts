@@ -88,8 +88,8 @@ export function benchOptions(argv: string[], log: (line: string) => void): Bench
     skipSqs: values['skip-sqs'],
     logLevel: values['log-level'],
     // Everything shares this host's cores, so the workers yield the CPU to the API, and below one
-    // transaction when the database is slow, as docs/operations.md ("CPU priority", "Adaptive
-    // concurrency") advises for such a host; `--env WORKER_CPU_NICE=0 --env WORKER_MIN_CONCURRENCY=1` undoes it.
+    // transaction when the database is slow, as docs/operations.md ("CPU priority", "Live traffic
+    // first") advises for such a host; `--env WORKER_CPU_NICE=0 --env WORKER_MIN_CONCURRENCY=1` undoes it.
     appEnv: { WORKER_CPU_NICE: '19', WORKER_MIN_CONCURRENCY: '0.5', ...appEnvFrom(values.env) },
     log,
   };
