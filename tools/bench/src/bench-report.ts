@@ -15,7 +15,7 @@ export interface PhaseResult {
   ordersPerSecond: number;
   /** Request latency (REST) or transaction latency (raw limit). */
   latency?: LatencySummary;
-  /** SQS: from the send of the batch to the commit of the order. */
+  /** SQS: from the drain's start (the paused workers resume on a full queue) to the commit of the order. */
   endToEnd?: LatencySummary;
   ratioToRawLimit?: number;
   /** CPU ms per role during the phase, and per order. */

@@ -12,7 +12,7 @@ import { KeepAliveClient } from './keep-alive-client';
 import { AcceptedOrder, checkInvariants, InvariantReport, VIOLATION_KEYS } from '@orderflow/harness/invariants';
 import { summarize } from './latency';
 import { LoopResult, runClosedLoop } from './load-loop';
-import { sendOrders } from '@orderflow/harness/order-sender';
+import { SendReport, sendOrders } from '@orderflow/harness/order-sender';
 import { waitForOrders, waitForOutboxRelay } from './order-completion';
 import { PhaseProgress } from './progress';
 import { APP_ENV_OPTION, appEnvFrom, RUN_OPTIONS } from './run-options';
@@ -220,15 +220,16 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
         // open in the emulator and swallow the next messages until their visibility timeout.
         while (workers.length < count) await addWorker();
         // Unmeasured first: a new worker compiles its hot code (options.sqsWarmupOrders).
-        if (options.sqsWarmupOrders > 0) await sqsPhase(system, options, progress, shape, `sqswarm${count}`, options.sqsWarmupOrders, undefined, accepted, workers);
+        if (options.sqsWarmupOrders > 0) await sqsPhase(system, options, progress, shape, `sqswarm${count}`, options.sqsWarmupOrders, accepted, workers);
         // The outcome events of the orders so far wait in the outbox for a worker to relay them:
         // let that backlog drain first, so that it does not count against the SQS path.
         const left = await waitForOutboxRelay(system.pool, `${runTag}-`);
         if (left > 0) log(`warning: ${left} outcome events still unrelayed before the SQS phase`);
         // --profile: the workers' CPU during the drain with the most workers.
         const profiling = nodeArgs.length > 0 && count === Math.max(...options.sqsWorkers);
-        if (profiling) workers.forEach((worker) => worker.signal('SIGUSR2'));
-        const phase = await sqsPhase(system, options, progress, shape, `sqs${count}w`, options.sqsOrders, undefined, accepted, workers);
+        const phase = await sqsPhase(system, options, progress, shape, `sqs${count}w`, options.sqsOrders, accepted, workers, () => {
+          if (profiling) workers.forEach((worker) => worker.signal('SIGUSR2'));
+        });
         if (profiling) workers.forEach((worker) => worker.signal('SIGUSR2'));
         phase.workers = count;
         phase.label = 'SQS drain';
@@ -243,16 +244,21 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       await waitForOutboxRelay(system.pool, `${runTag}-`);
       const generator = new OrderGenerator(shape, 'c', 'mixrest');
       const http = new KeepAliveClient(apiUrl, system.apiKey, options.mixedClients);
-      const before = snapshotCpu(system.cpuRoles());
       // --profile: the API's and the workers' CPU while both paths share the machine.
       const profiled = nodeArgs.length > 0 ? [api, ...workers] : [];
-      profiled.forEach((app) => app.signal('SIGUSR2'));
       let draining = true;
-      const restRun = runClosedLoop({ concurrency: options.mixedClients, durationMs: 3_600_000, stop: () => !draining, op: restOrder(generator, http) });
-      const sqsResult = await sqsPhase(system, options, progress, shape, 'mixsqs', options.sqsOrders, undefined, accepted, workers).finally(() => {
+      let before: CpuSnapshot | undefined;
+      let restRun: Promise<LoopResult> | undefined;
+      // REST starts with the drain: when the paused workers resume, or at the first send.
+      const startRest = () => {
+        before = snapshotCpu(system.cpuRoles());
+        profiled.forEach((app) => app.signal('SIGUSR2'));
+        restRun = runClosedLoop({ concurrency: options.mixedClients, durationMs: 3_600_000, stop: () => !draining, op: restOrder(generator, http) });
+      };
+      const sqsResult = await sqsPhase(system, options, progress, shape, 'mixsqs', options.sqsOrders, accepted, workers, startRest).finally(() => {
         draining = false;
       });
-      const restResult = await restRun;
+      const restResult = await restRun!;
       const after = snapshotCpu(system.cpuRoles());
       profiled.forEach((app) => app.signal('SIGUSR2'));
       http.close();
@@ -280,7 +286,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       };
       both.ordersPerSecond = both.orders / both.seconds;
       both.ratioToRawLimit = both.ordersPerSecond / rawBest.ordersPerSecond;
-      attachCpu(both, before, after, system, both.orders);
+      attachCpu(both, before!, after, system, both.orders);
       await check(both);
       restPhase.invariants = sqsResult.invariants = both.invariants;
       finish(restPhase);
@@ -363,7 +369,16 @@ function attachCpu(phase: PhaseResult, before: CpuSnapshot, after: CpuSnapshot, 
   phase.cpuMsPerOrder = Object.fromEntries(Object.entries(phase.cpuMs).map(([role, ms]) => [role, orders ? Math.round((ms / orders) * 1000) / 1000 : 0]));
 }
 
-/** Sends `count` orders to the queue (all at once, or paced) and waits until every one is committed. */
+/**
+ * Drains a backlog: queues `count` orders while the workers are paused (SIGSTOP), resumes them,
+ * and waits until every order is committed. The phase (its time, CPU, latencies) starts at the
+ * resume, and `onDrainStart` runs then (the mixed phase starts its REST clients there). So the
+ * drain is measured as the targets name it, "while 20,000 queued orders drain", as after a
+ * maintenance, and not beside the load generator's sends and the emulator's intake of them
+ * (until the fourteenth session the workers drained while the orders were still being queued;
+ * docs/benchmarks.md). A paused worker's open long polls take up to 10 messages each, which it
+ * places after its resume: queueing takes seconds, the visibility timeout is 30 s.
+ */
 async function sqsPhase(
   system: SystemUnderTest,
   options: BenchOptions,
@@ -371,39 +386,48 @@ async function sqsPhase(
   shape: WorkloadShape,
   name: string,
   count: number,
-  ratePerSecond: number | undefined,
   accepted: AcceptedOrder[],
   workers: readonly AppProcess[],
+  onDrainStart?: () => void,
 ): Promise<PhaseResult> {
   const generator = new OrderGenerator(shape, 'c', name);
   const commands: PlaceOrderCommand[] = Array.from({ length: count }, () => generator.next());
-  progress.start(name, count, 'orders');
-  const before = snapshotCpu(system.cpuRoles());
   const sqsCallsBefore = await sqsCallCounts(workers);
   const firstSend = Date.now();
-  const sending = sendOrders(system.sqs!, system.env.ORDERS_QUEUE_URL, commands, { lanes: 4, ratePerSecond });
-  const completion = waitForOrders(system.pool, {
+  progress.start(`${name}: queueing`, count, 'orders');
+  workers.forEach((worker) => worker.signal('SIGSTOP'));
+  let sent: SendReport;
+  let before: CpuSnapshot;
+  let drainStart: number;
+  try {
+    sent = await sendOrders(system.sqs!, system.env.ORDERS_QUEUE_URL, commands, { lanes: 4, onSent: (queued) => progress.update(queued) });
+  } finally {
+    before = snapshotCpu(system.cpuRoles());
+    drainStart = Date.now();
+    workers.forEach((worker) => worker.signal('SIGCONT'));
+    progress.stop();
+  }
+  options.log(`${name}: ${sent.sent.length.toLocaleString('en-US')} orders queued in ${((drainStart - firstSend) / 1000).toFixed(1)} s with the workers paused`);
+  for (const order of sent.sent) {
+    accepted.push({ customerId: order.command.customerId, clientOrderId: order.command.clientOrderId, channel: 'sqs', sendSeq: order.sendSeq });
+  }
+  onDrainStart?.();
+  progress.start(name, count, 'orders');
+  const done = await waitForOrders(system.pool, {
     customerPrefix: `${shape.runTag}-`,
     clientOrderIdPrefix: `${name}-`,
     since: new Date(firstSend),
     expected: count,
-    onProgress: (processed) => progress.update(processed, `${Math.round((processed * 1000) / Math.max(1, Date.now() - firstSend))} orders/s`),
+    onProgress: (processed) => progress.update(processed, `${Math.round((processed * 1000) / Math.max(1, Date.now() - drainStart))} orders/s`),
   });
-  const sent = await sending;
-  for (const order of sent.sent) {
-    accepted.push({ customerId: order.command.customerId, clientOrderId: order.command.clientOrderId, channel: 'sqs', sendSeq: order.sendSeq });
-  }
-  const done = await completion;
   const after = snapshotCpu(system.cpuRoles());
-  const sentAt = new Map(sent.sent.map((order) => [order.command.clientOrderId, order.sentAt]));
   const e2e: number[] = [];
-  let lastCommit = firstSend;
-  for (const [clientOrderId, committed] of done.committedAt) {
-    const sendTime = sentAt.get(clientOrderId);
-    if (sendTime !== undefined) e2e.push(Math.max(0, committed - sendTime));
+  let lastCommit = drainStart;
+  for (const committed of done.committedAt.values()) {
+    e2e.push(Math.max(0, committed - drainStart));
     lastCommit = Math.max(lastCommit, committed);
   }
-  const seconds = Math.max(0.001, (lastCommit - firstSend) / 1000);
+  const seconds = Math.max(0.001, (lastCommit - drainStart) / 1000);
   const phase: PhaseResult = {
     id: name,
     kind: 'sqs',
