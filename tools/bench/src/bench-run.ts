@@ -249,7 +249,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       let draining = true;
       let before: CpuSnapshot | undefined;
       let restRun: Promise<LoopResult> | undefined;
-      // REST starts with the drain: when the paused workers resume, or at the first send.
+      // REST starts with the drain, when the paused workers resume on the full queue.
       const startRest = () => {
         before = snapshotCpu(system.cpuRoles());
         profiled.forEach((app) => app.signal('SIGUSR2'));
