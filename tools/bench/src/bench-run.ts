@@ -250,8 +250,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       let before: CpuSnapshot | undefined;
       let restRun: Promise<LoopResult> | undefined;
       // REST starts with the drain, when the paused workers resume on the full queue.
-      const startRest = () => {
-        before = snapshotCpu(system.cpuRoles());
+      const startRest = (cpuAtResume: CpuSnapshot) => {
+        before = cpuAtResume;
         profiled.forEach((app) => app.signal('SIGUSR2'));
         restRun = runClosedLoop({ concurrency: options.mixedClients, durationMs: 3_600_000, stop: () => !draining, op: restOrder(generator, http) });
       };
@@ -372,7 +372,8 @@ function attachCpu(phase: PhaseResult, before: CpuSnapshot, after: CpuSnapshot, 
 /**
  * Drains a backlog: queues `count` orders while the workers are paused (SIGSTOP), resumes them,
  * and waits until every order is committed. The phase (its time, CPU, latencies) starts at the
- * resume, and `onDrainStart` runs then (the mixed phase starts its REST clients there). So the
+ * resume, and `onDrainStart` runs then with the CPU snapshot taken at the resume (the mixed
+ * phase starts its REST clients there and measures from the same snapshot). So the
  * drain is measured as the targets name it, "while 20,000 queued orders drain", as after a
  * maintenance, and not beside the load generator's sends and the emulator's intake of them
  * (until the fourteenth session the workers drained while the orders were still being queued;
@@ -388,7 +389,7 @@ async function sqsPhase(
   count: number,
   accepted: AcceptedOrder[],
   workers: readonly AppProcess[],
-  onDrainStart?: () => void,
+  onDrainStart?: (cpuAtResume: CpuSnapshot) => void,
 ): Promise<PhaseResult> {
   const generator = new OrderGenerator(shape, 'c', name);
   const commands: PlaceOrderCommand[] = Array.from({ length: count }, () => generator.next());
@@ -407,11 +408,11 @@ async function sqsPhase(
     workers.forEach((worker) => worker.signal('SIGCONT'));
     progress.stop();
   }
-  options.log(`${name}: ${sent.sent.length.toLocaleString('en-US')} orders queued in ${((drainStart - firstSend) / 1000).toFixed(1)} s with the workers paused`);
+  options.log(`${name}: ${sent.sent.length.toLocaleString('en-US')} orders queued in ${(sent.elapsedMs / 1000).toFixed(1)} s with the workers paused`);
   for (const order of sent.sent) {
     accepted.push({ customerId: order.command.customerId, clientOrderId: order.command.clientOrderId, channel: 'sqs', sendSeq: order.sendSeq });
   }
-  onDrainStart?.();
+  onDrainStart?.(before);
   progress.start(name, count, 'orders');
   const done = await waitForOrders(system.pool, {
     customerPrefix: `${shape.runTag}-`,

@@ -5,8 +5,6 @@ import { PlaceOrderCommand } from '@orderflow/domain/order';
 
 export interface SentOrder {
   command: PlaceOrderCommand;
-  /** Epoch ms just before the batch that carried it was sent (compared with the commit time in PostgreSQL). */
-  sentAt: number;
   /** Position in the order SQS accepted this sender's messages: the send order that FIFO must keep per customer. */
   sendSeq: number;
 }
@@ -66,12 +64,11 @@ export async function sendOrders(
       let remaining = batch;
       const firstTry = performance.now();
       while (remaining.length > 0) {
-        const sentAt = Date.now();
         // The storefront's producer (@orderflow/client): contract, group and deduplication ids.
         const result = await sendOrderMessages(sqs, queueUrl, remaining, opts.context);
         const accepted = new Set(result.sent.map((entry) => entry.order));
         for (const entry of result.failed) count(report.errorKinds, entry.code);
-        for (const command of remaining) if (accepted.has(command)) report.sent.push({ command, sentAt, sendSeq: nextSendSeq++ });
+        for (const command of remaining) if (accepted.has(command)) report.sent.push({ command, sendSeq: nextSendSeq++ });
         remaining = remaining.filter((command) => !accepted.has(command));
         if (remaining.length > 0) {
           if (performance.now() - firstTry > giveUpAfterMs) {
