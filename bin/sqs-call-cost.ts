@@ -9,7 +9,8 @@ import { startSqsEmulator } from '@orderflow/devstack/sqs-emulator';
  * HTTP POST of the same JSON body, against a fresh SQS emulator. The gap is what the SDK itself
  * costs per call (serialisation, signing, middleware, response parsing), which no batching below
  * 10 messages per call can remove. `--cache-middleware` sets the SDK's `cacheMiddleware` option,
- * which the apps do not (docs/benchmarks.md, seventh session).
+ * as the apps' clients do (libs/messaging/src/sqs-client.ts); without it, the SDK's default, each
+ * call builds its middleware chain anew.
  */
 async function main(calls: number, cacheMiddleware: boolean): Promise<void> {
   const emulator = await startSqsEmulator({ logDir: os.tmpdir() });
